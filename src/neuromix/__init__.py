@@ -1,0 +1,24 @@
+"""neuromix: make music and sound with artificial neurons.
+
+Build a patch of oscillators and neurons (with feedback anywhere), compile it to one fused
+kernel and render it far faster than real time.
+
+Examples
+--------
+>>> import neuromix as nm
+>>> p = nm.Patch(sr=48000)
+>>> a = p.neuron(act="tanh", bias=0.1)
+>>> b = p.neuron(act="tanh", bias=-0.05)
+>>> a.input(p.sine(110), 1.5); a.input(b, 1.2)
+>>> b.input(p.tri(165), 1.3); b.input(a, -1.4)
+>>> p.out(0.5 * (a + b))
+>>> p.render(seconds=0.01).shape
+(480,)
+"""
+
+__version__ = "0.1.0"
+
+from neuromix.graph.api import Patch, load  # noqa: E402
+from neuromix.graph.graph import PatchError  # noqa: E402
+
+__all__ = ["Patch", "PatchError", "load", "__version__"]

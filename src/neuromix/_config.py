@@ -1,0 +1,26 @@
+"""Settings in one place: defaults and where compiled kernels are cached.
+
+Examples
+--------
+>>> from neuromix import _config
+>>> _config.DEFAULT_SR
+48000.0
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SR = 48000.0
+DEFAULT_BLOCK = 4096  # frames per kernel call when rendering offline
+BLOWUP_LIMIT = 1e15  # a state magnitude above this counts as blown up
+
+
+def cache_dir() -> Path:
+    """Where generated kernels and numba's cache live: $NEUROMIX_CACHE or ~/.cache/neuromix."""
+    env = os.environ.get("NEUROMIX_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "neuromix"

@@ -1,0 +1,1 @@
+"""Subcommands of the ``neuromix`` command line, one module each (see ``neuromix.cli``)."""

@@ -1,0 +1,65 @@
+"""Turn generated kernel source into a numba function, cached on disk across processes.
+
+numba's ``cache=True`` does not work for functions made with ``exec``, so each kernel is
+written to a real file named by the hash of its source (which inlines every node's code) and
+the neuromix version, and imported as a module that is placed in ``sys.modules`` before it
+runs, so that a second process loads numba's cache instead of compiling again.
+
+Examples
+--------
+>>> fn = load_kernel('import numba\\n@numba.njit(cache=True)\\ndef process(n):\\n    return n + 1\\n')
+>>> fn(1)
+2
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+
+from neuromix import __version__, _config
+
+_LOADED: dict[str, object] = {}
+
+
+def kernel_name(source: str) -> str:
+    digest = hashlib.sha256(f"{__version__}\n{source}".encode()).hexdigest()[:20]
+    return f"nm_kernel_{digest}"
+
+
+def kernel_path(source: str):
+    return _config.cache_dir() / "kernels" / f"{kernel_name(source)}.py"
+
+
+def _write_once(path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically unless it is there already (keeps numba's stamp)."""
+    if path.exists() and path.read_text() == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".py")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def load_kernel(source: str, entry: str = "process"):
+    """The jitted function ``entry`` of ``source`` (compiled on first call, cached on disk)."""
+    name = kernel_name(source)
+    if name not in _LOADED:
+        path = kernel_path(source)
+        _write_once(path, source)
+        module = sys.modules.get(name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+        _LOADED[name] = getattr(module, entry)
+    return _LOADED[name]

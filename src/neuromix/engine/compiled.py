@@ -1,0 +1,125 @@
+"""A compiled patch: the Faust-like protocol every architecture (render, stream, control) uses.
+
+``reset()``, ``process(n) -> block``, a flat parameter array with stable addresses
+(``"a.bias"``, ``"a.w.b"``, ``"lfo.freq"``) and ``set(address, value)``. It can run K copies of
+the patch at once (lanes), each with its own state and parameter values.
+
+Examples
+--------
+>>> import neuromix as nm
+>>> p = nm.Patch(sr=8)
+>>> a = p.neuron(act="identity", bias=0.5, name="a")
+>>> p.out(a)
+>>> c = p.compile()
+>>> c.set("a.bias", 0.25)
+>>> c.process(2)[:, 0].tolist()
+[0.25, 0.25]
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from neuromix import _config
+from neuromix.compiler.codegen import Kernel, generate
+from neuromix.compiler.jit import load_kernel
+from neuromix.compiler.passes import plan_graph
+from neuromix.graph.graph import Graph, nearest
+
+
+class BlowupWarning(RuntimeWarning):
+    """A node's state became infinite or NaN; the engine reset it and carried on."""
+
+
+class CompiledPatch:
+    """A graph compiled to one kernel, with its parameters, state and buffers."""
+
+    def __init__(self, graph: Graph, lanes: int = 1, kernel: Kernel | None = None):
+        self.graph = graph
+        self.kernel = kernel or generate(plan_graph(graph))
+        self._fn = load_kernel(self.kernel.source)
+        layout = self.kernel.layout
+        self.sr = float(graph.sr)
+        self.lanes = int(lanes)
+        self.channels = layout.channels
+        self.addresses = {addr: i for i, (addr, _) in enumerate(layout.params)}
+        self.params = np.tile(np.array([v for _, v in layout.params], dtype=np.float64),
+                              (self.lanes, 1)).reshape(self.lanes, len(layout.params))
+        self._init = np.array([s.init for s in layout.state], dtype=np.float64)
+        self.state = np.empty((self.lanes, len(layout.state)))
+        self.buffers = np.zeros((self.lanes, max(layout.buffer_size, 1)))
+        self._out = np.empty((self.lanes, 0, self.channels))
+        self.frames_done = 0
+        self.blown_up: list[str] = []
+        self.reset()
+
+    # -- the protocol ---------------------------------------------------------------------
+    def reset(self) -> None:
+        """Every node back to its initial state (phases 0, delay lines empty, seeds)."""
+        self.state[:] = self._init
+        self.buffers[:] = 0.0
+        self.frames_done = 0
+
+    def process(self, n: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Run ``n`` frames; returns (n, channels), or (lanes, n, channels) with lanes > 1.
+
+        ``out``, if given, is a preallocated (lanes, n, channels) float64 array to fill.
+        """
+        if out is None:
+            if self._out.shape[1] != n:
+                self._out = np.empty((self.lanes, n, self.channels))
+            out = self._out
+        self._fn(n, self.params, self.state, self.buffers, out)
+        self._guard(out)
+        self.frames_done += n
+        return out[0] if self.lanes == 1 else out
+
+    def index(self, address: str) -> int:
+        """The position of a parameter address in the flat array; KeyError with a hint."""
+        try:
+            return self.addresses[address]
+        except KeyError:
+            hint = nearest(address, self.addresses)
+            raise KeyError(f"no parameter '{address}'" + (f" ({hint})" if hint else "")) from None
+
+    def set(self, address: str, value: float, lane: int | None = None) -> None:
+        """Set a parameter by address (all lanes, or one); takes effect at the next block."""
+        i = self.index(address)
+        if lane is None:
+            self.params[:, i] = value
+        else:
+            self.params[lane, i] = value
+
+    def get(self, address: str, lane: int = 0) -> float:
+        return float(self.params[lane, self.index(address)])
+
+    # -- safety ---------------------------------------------------------------------------
+    def _guard(self, out: np.ndarray) -> None:
+        """Reset nodes whose state blew up, and keep NaN/Inf out of the output."""
+        state = self.state
+        if np.isfinite(out).all() and np.all(np.abs(state) < _config.BLOWUP_LIMIT):
+            return
+        bad = ~np.isfinite(state) | (np.abs(state) >= _config.BLOWUP_LIMIT)
+        bad_buf = ~np.isfinite(self.buffers)
+        layout = self.kernel.layout
+        for nid, (first, end) in self.kernel.nodes.items():
+            own_buf = [(off, size) for _, node, off, size in layout.buffers if node == nid]
+            if bad[:, first:end].any() or any(bad_buf[:, o:o + s].any() for o, s in own_buf):
+                state[:, first:end] = self._init[first:end]
+                for off, size in own_buf:
+                    self.buffers[:, off:off + size] = 0.0
+                if nid not in self.blown_up:
+                    self.blown_up.append(nid)
+                    warnings.warn(f"node '{nid}' blew up (its state became infinite or NaN "
+                                  f"near {self.frames_done / self.sr:.3f} s); it was reset and the "
+                                  f"render goes on", BlowupWarning, stacklevel=3)
+        compiler_slots = [i for i, s in enumerate(layout.state) if s.node is None]
+        for i in compiler_slots:
+            state[bad[:, i], i] = 0.0
+        for _, node, off, size in layout.buffers:
+            if node is None:
+                seg = self.buffers[:, off:off + size]
+                seg[~np.isfinite(seg)] = 0.0
+        np.nan_to_num(out, copy=False, nan=0.0, posinf=0.0, neginf=0.0)

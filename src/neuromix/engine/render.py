@@ -1,0 +1,121 @@
+"""Offline rendering: in blocks, to memory or streamed to an audio file written atomically.
+
+Examples
+--------
+>>> import neuromix as nm
+>>> p = nm.Patch()
+>>> p.out([p.sine(110), p.sine(220)])
+>>> render(p.compile(), frames=100).shape
+(100, 2)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from neuromix import _config
+from neuromix.engine.compiled import CompiledPatch
+
+SUBTYPES = {"float": "FLOAT", "pcm24": "PCM_24", "pcm16": "PCM_16"}
+FORMATS = {"wav": "WAV", "flac": "FLAC"}
+
+
+def frames_for(sr: float, seconds: float | None, frames: int | None) -> int:
+    """The frame count asked for by ``seconds`` or ``frames`` (exactly one of them)."""
+    if (seconds is None) == (frames is None):
+        raise ValueError("give either seconds or frames")
+    n = int(frames) if frames is not None else int(round(seconds * sr))
+    if n < 0:
+        raise ValueError("the length must not be negative")
+    return n
+
+
+def blocks(total: int, block: int):
+    """Sizes of consecutive blocks covering ``total`` frames."""
+    for start in range(0, total, block):
+        yield min(block, total - start)
+
+
+def render(compiled: CompiledPatch, seconds: float | None = None, frames: int | None = None,
+           block: int = _config.DEFAULT_BLOCK, reset: bool = True) -> np.ndarray:
+    """Render to memory: (frames,) for one channel, else (frames, channels). Lane 0 only."""
+    n = frames_for(compiled.sr, seconds, frames)
+    if reset:
+        compiled.reset()
+    result = np.empty((n, compiled.channels))
+    pos = 0
+    for size in blocks(n, block):
+        chunk = compiled.process(size)
+        result[pos:pos + size] = chunk if compiled.lanes == 1 else chunk[0]
+        pos += size
+    return result[:, 0] if compiled.channels == 1 else result
+
+
+def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: float,
+                   fmt: str | None = None, subtype: str = "float",
+                   block: int = _config.DEFAULT_BLOCK, progress: bool | None = None) -> dict:
+    """Stream a render to ``path`` (WAV or FLAC) through a temporary file renamed at the end.
+
+    Memory stays flat however long the render. If anything interrupts it (Ctrl-C included),
+    the temporary file is removed and nothing appears under the final name. Returns a summary
+    (frames, channels, peak, clipped samples).
+    """
+    import soundfile as sf
+
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".") or "wav").lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format '{fmt}': use one of {', '.join(FORMATS)}")
+    if subtype not in SUBTYPES:
+        raise ValueError(f"unknown sample format '{subtype}': use one of {', '.join(SUBTYPES)}")
+    if fmt == "flac" and subtype == "float":
+        subtype = "pcm24"  # FLAC stores integers only
+    n = frames_for(compiled.sr, seconds, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    os.close(fd)
+    peak, clipped = 0.0, 0
+    bar = _progress(n, compiled.sr, progress)
+    try:
+        compiled.reset()
+        with sf.SoundFile(tmp, "w", samplerate=int(round(compiled.sr)), channels=compiled.channels,
+                          subtype=SUBTYPES[subtype], format=FORMATS[fmt]) as fh:
+            for size in blocks(n, block):
+                chunk = compiled.process(size)
+                chunk = chunk if compiled.lanes == 1 else chunk[0]
+                if size:
+                    peak = max(peak, float(np.max(np.abs(chunk))))
+                if subtype != "float":
+                    over = np.abs(chunk) > 1.0
+                    if over.any():
+                        clipped += int(over.sum())
+                        chunk = np.clip(chunk, -1.0, 1.0)
+                fh.write(chunk)
+                if bar is not None:
+                    bar.update(size)
+        os.replace(tmp, path)
+    finally:
+        if bar is not None:
+            bar.close()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return {"path": str(path), "frames": n, "channels": compiled.channels, "sr": compiled.sr,
+            "peak": peak, "clipped": clipped, "blown_up": list(compiled.blown_up)}
+
+
+def _progress(frames: int, sr: float, enabled: bool | None):
+    """A progress bar in seconds of audio, for renders longer than a few seconds on a terminal."""
+    if enabled is False or (enabled is None and frames < 30 * sr):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=frames, unit="frame", unit_scale=True, desc="render", leave=False,
+                disable=None if enabled is None else not enabled,
+                bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                           "[{elapsed}<{remaining}, {rate_fmt}]",
+                miniters=max(1, math.ceil(frames / 200)))

@@ -1,0 +1,238 @@
+"""The Pythonic way to build a patch: one method per node type, handles with operators.
+
+Every node type in the registry is a method of :class:`Patch` (``p.sine``, ``p.neuron``, ...).
+Positional arguments fill the node's parameters in order; keyword arguments set parameters or
+options by name (``in_`` for the ``in`` parameter). A parameter takes a number, or a handle
+(or ``handle.mod(scale, offset)``) for a signal that drives it.
+
+Examples
+--------
+>>> import neuromix as nm
+>>> p = nm.Patch(sr=48000)
+>>> lfo = p.sine(0.5)
+>>> a = p.neuron(act="tanh", name="a")
+>>> a.input(p.sine(110), lfo.mod(scale=1.0, offset=1.5))  # a weight automated by an LFO
+>>> p.out(a)
+>>> sorted(p.compile().addresses)[:3]
+['a.bias', 'a.w.sine2.offset', 'a.w.sine2.scale']
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from neuromix import _config
+from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, nearest
+
+
+class Handle:
+    """A node's output inside a patch: connect it, weight it, or combine it with operators."""
+
+    def __init__(self, patch: "Patch", ref: Ref):
+        self.patch, self.ref = patch, ref
+
+    @property
+    def id(self) -> str:
+        return self.ref.node
+
+    @property
+    def node(self) -> Node:
+        return self.patch.graph.nodes[self.ref.node]
+
+    def port(self, name: str) -> "Handle":
+        """A named output of this node (``svf.port('bp')``)."""
+        return Handle(self.patch, Ref(self.ref.node, name))
+
+    def mod(self, scale: float = 1.0, offset: float = 0.0, delay: int | None = None) -> Signal:
+        """This signal as a parameter value ``signal * scale + offset`` (both addressable)."""
+        return Signal(self.ref, float(scale), float(offset), delay)
+
+    def input(self, source: "Handle", weight: Any = 1.0, delay: int | None = None) -> "Handle":
+        """Add (or re-weight) a weighted input; ``weight`` is a number or a signal."""
+        inp = Input(_ref(source), _value(weight), delay)
+        node = self.node
+        node.inputs = [i for i in node.inputs if i.key != inp.key] + [inp]
+        return self
+
+    def set(self, **values: Any) -> "Handle":
+        """Change parameters or options of this node in the graph (``a.set(bias=0.2)``)."""
+        self.patch._assign(self.node, (), values)
+        return self
+
+    # operators build small arithmetic nodes
+    def __add__(self, other):
+        if isinstance(other, Handle):
+            return self.patch.add(inputs=[self, other])
+        return self.patch.offset(self, float(other))
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        if isinstance(other, Handle):
+            return self.patch.mul(inputs=[self, other])
+        return self.patch.scale(self, float(other))
+
+    __rmul__ = __mul__
+
+    def __neg__(self):
+        return self.patch.scale(self, -1.0)
+
+    def __sub__(self, other):
+        return self + (-other if isinstance(other, Handle) else -float(other))
+
+    def __rsub__(self, other):
+        return (-self) + other
+
+    def __repr__(self) -> str:
+        return f"<{self.node.type} '{self.ref}'>"
+
+
+def _ref(source) -> Ref:
+    if isinstance(source, Handle):
+        return source.ref
+    if isinstance(source, Ref):
+        return source
+    raise TypeError(f"expected a node handle, not {source!r}")
+
+
+def _value(value) -> float | Signal:
+    if isinstance(value, Signal):
+        return value
+    if isinstance(value, (Handle, Ref)):
+        return Signal(_ref(value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number or a signal, not {value!r}")
+    return float(value)
+
+
+class Patch:
+    """A patch under construction: nodes, connections and outputs; renders itself.
+
+    Examples
+    --------
+    >>> p = Patch(sr=48000, seed=1)
+    >>> p.out(p.saw(55, antialias="polyblep"))
+    >>> p.render(seconds=0.5).shape
+    (24000,)
+    """
+
+    def __init__(self, sr: float = _config.DEFAULT_SR, seed: int = 0, graph: Graph | None = None):
+        self.graph = graph if graph is not None else Graph(sr=float(sr), seed=int(seed))
+
+    # -- building -------------------------------------------------------------------------
+    def node(self, type_name: str, *args: Any, name: str | None = None, inputs=None,
+             **kwargs: Any) -> Handle:
+        """Add a node of any registered type; returns its handle."""
+        from neuromix.nodes import get
+
+        nt = get(type_name)
+        nid = name or self._fresh_id(type_name)
+        node = Node(nid, type_name)
+        self.graph.add(node)
+        try:
+            self._assign(node, args, kwargs)
+            for item in _input_items(inputs):
+                if nt.inputs is None:
+                    raise PatchError(f"{type_name} takes no inputs", node=nid)
+                src, weight = item if isinstance(item, tuple) else (item, 1.0)
+                Handle(self, node_ref(nid)).input(src, weight)
+        except BaseException:
+            del self.graph.nodes[nid]
+            raise
+        return Handle(self, Ref(nid))
+
+    def _assign(self, node: Node, args: tuple, kwargs: dict) -> None:
+        from neuromix.nodes import get
+
+        nt = get(node.type)
+        if len(args) > len(nt.params):
+            raise TypeError(f"{node.type} takes at most {len(nt.params)} positional parameters "
+                            f"({', '.join(p.name for p in nt.params)})")
+        values = {spec.name: arg for spec, arg in zip(nt.params, args)}
+        for key, value in kwargs.items():
+            values[key.rstrip("_")] = value
+        for key, value in values.items():
+            if nt.param(key) is not None:
+                node.params[key] = _value(value)
+            elif nt.option(key) is not None:
+                node.options[key] = value
+            else:
+                valid = [p.name for p in nt.params] + [o.name for o in nt.options]
+                raise PatchError(f"{node.type} has no parameter or option '{key}'", node=node.id,
+                                 hint=nearest(key, valid))
+
+    def _fresh_id(self, type_name: str) -> str:
+        i = 1
+        while f"{type_name}{i}" in self.graph.nodes:
+            i += 1
+        return f"{type_name}{i}"
+
+    def __getattr__(self, type_name: str):
+        if type_name.startswith("_"):
+            raise AttributeError(type_name)
+        from neuromix.nodes import registry
+
+        if type_name not in registry():
+            hint = nearest(type_name, registry())
+            raise AttributeError(f"no node type '{type_name}'" + (f" ({hint})" if hint else ""))
+        return functools.partial(self.node, type_name)
+
+    def out(self, *sources) -> None:
+        """Set the output: one handle, or several (or a list), one channel each."""
+        if len(sources) == 1 and isinstance(sources[0], (list, tuple)):
+            sources = tuple(sources[0])
+        self.graph.outputs = [_ref(s) for s in sources]
+
+    def __getitem__(self, node_id: str) -> Handle:
+        if node_id not in self.graph.nodes:
+            raise KeyError(f"no node '{node_id}'")
+        return Handle(self, Ref(node_id))
+
+    # -- running --------------------------------------------------------------------------
+    @property
+    def sr(self) -> float:
+        return self.graph.sr
+
+    def compile(self, lanes: int = 1):
+        """The compiled patch (recompiles only when the structure changed)."""
+        from neuromix.engine.compiled import CompiledPatch
+
+        return CompiledPatch(self.graph, lanes=lanes)
+
+    def render(self, seconds: float | None = None, frames: int | None = None,
+               block: int = _config.DEFAULT_BLOCK):
+        """Render from the initial state: (frames,) for one channel, else (frames, channels)."""
+        from neuromix.engine.render import render
+
+        return render(self.compile(), seconds=seconds, frames=frames, block=block)
+
+    def save(self, path) -> None:
+        """Write the patch as a YAML patch file (atomically)."""
+        from neuromix.graph.patchfile import save
+
+        save(self.graph, path)
+
+    def to_yaml(self) -> str:
+        from neuromix.graph.patchfile import dumps
+
+        return dumps(self.graph)
+
+
+def node_ref(nid: str) -> Ref:
+    return Ref(nid)
+
+
+def _input_items(inputs):
+    if inputs is None:
+        return []
+    if isinstance(inputs, dict):
+        return list(inputs.items())
+    return list(inputs)
+
+
+def load(path) -> Patch:
+    """Load a patch file (YAML or JSON) into a :class:`Patch`; raises PatchError if it is bad."""
+    from neuromix.graph.patchfile import load_graph
+
+    return Patch(graph=load_graph(path))

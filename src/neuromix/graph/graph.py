@@ -1,0 +1,237 @@
+"""The patch graph as plain data: nodes, their parameters and inputs, and the outputs.
+
+Nothing here computes audio or imports numba. A :class:`Graph` round-trips to a patch file
+and is what the compiler and the reference interpreter read.
+
+Examples
+--------
+>>> g = Graph(sr=48000)
+>>> g.add(Node("s", "sine", params={"freq": 110.0}))
+>>> g.add(Node("a", "neuron", options={"act": "tanh"}, inputs=[Input(Ref("s"), 1.5)]))
+>>> g.outputs = [Ref("a")]
+>>> [e.src.node + "->" + e.dst for e in g.edges()]
+['s->a']
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+
+class PatchError(ValueError):
+    """A problem with a patch, said in one paragraph: where, which node, what, and a hint."""
+
+    def __init__(self, message: str, *, node: str | None = None, file: str | None = None,
+                 line: int | None = None, hint: str | None = None, field: str | None = None):
+        self.message, self.node, self.file, self.line, self.hint = message, node, file, line, hint
+        self.field = field  # the parameter, option or input the problem is in, where known
+        super().__init__(str(self))
+
+    def located(self, file: str | None, line: int | None) -> "PatchError":
+        """The same error with a file and line filled in where it had none."""
+        return PatchError(self.message, node=self.node, file=self.file or file,
+                          line=self.line or line, hint=self.hint, field=self.field)
+
+    def __str__(self) -> str:
+        where = ", ".join(x for x in (self.file, f"line {self.line}" if self.line else None) if x)
+        parts = [f"{where}: " if where else ""]
+        if self.node:
+            parts.append(f"node '{self.node}': ")
+        parts.append(self.message)
+        if self.hint:
+            parts.append(f" ({self.hint})")
+        return "".join(parts)
+
+
+def nearest(name: str, choices) -> str | None:
+    """A 'did you mean' hint naming the closest valid choices, or None."""
+    near = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.5)
+    return f"did you mean {' or '.join(repr(n) for n in near)}?" if near else None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a node's output: ``a`` (main output) or ``svf.bp`` (named port)."""
+
+    node: str
+    port: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Ref":
+        node, _, port = str(text).partition(".")
+        return cls(node, port or None)
+
+    def __str__(self) -> str:
+        return self.node if self.port is None else f"{self.node}.{self.port}"
+
+
+@dataclass
+class Signal:
+    """A parameter driven by a signal: ``ref * scale + offset`` (scale, offset addressable)."""
+
+    ref: Ref
+    scale: float = 1.0
+    offset: float = 0.0
+    delay: int | None = None
+
+
+Value = float | Signal
+
+
+@dataclass
+class Input:
+    """One entry of a node's variadic ``inputs``: a source, its weight and an optional delay."""
+
+    ref: Ref
+    weight: Value = 1.0
+    delay: int | None = None
+
+    @property
+    def key(self) -> str:
+        return str(self.ref)
+
+
+@dataclass
+class Node:
+    """One node: its id, type name, parameter values, structural options and inputs."""
+
+    id: str
+    type: str
+    params: dict[str, Value] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    inputs: list[Input] = field(default_factory=list)
+    line: int | None = None  # where it was declared in a patch file, for errors
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A signal path from ``src`` into ``dst``'s ``slot`` (a parameter, ``in:key`` or ``w:key``)."""
+
+    src: Ref
+    dst: str
+    slot: str
+    delay: int | None
+
+
+@dataclass
+class Graph:
+    """A whole patch: sample rate, seed, nodes in declaration order, output channels."""
+
+    sr: float = 48000.0
+    seed: int = 0
+    nodes: dict[str, Node] = field(default_factory=dict)
+    outputs: list[Ref] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # sections other tools own (midi:, ...)
+
+    def add(self, node: Node) -> None:
+        if node.id in self.nodes:
+            raise PatchError(f"a node called '{node.id}' exists already", node=node.id)
+        self.nodes[node.id] = node
+
+    def edges(self) -> Iterator[Edge]:
+        """Every signal path, in declaration order of the receiving node."""
+        for node in self.nodes.values():
+            for name, value in node.params.items():
+                if isinstance(value, Signal):
+                    yield Edge(value.ref, node.id, name, value.delay)
+            for inp in node.inputs:
+                yield Edge(inp.ref, node.id, f"in:{inp.key}", inp.delay)
+                if isinstance(inp.weight, Signal):
+                    yield Edge(inp.weight.ref, node.id, f"w:{inp.key}", inp.weight.delay)
+
+    def validate(self) -> None:
+        """Check types, parameter names, ranges, options and references; raise PatchError."""
+        from neuromix.nodes import registry
+
+        types = registry()
+        if not (isinstance(self.sr, (int, float)) and 1 <= self.sr <= 1_000_000):
+            raise PatchError(f"sample rate must be a number from 1 to 1000000 Hz, not {self.sr!r}")
+        for node in self.nodes.values():
+            try:
+                _validate_node(node, types, self)
+            except PatchError as err:
+                raise err.located(None, node.line) from None
+        if not self.outputs:
+            raise PatchError("the patch has no output", hint="add 'out: <node id>'")
+        for ref in self.outputs:
+            _check_ref(ref, self, None)
+
+
+def _check_ref(ref: Ref, graph: Graph, node: Node | None, field: str | None = None) -> None:
+    from neuromix.nodes import get
+
+    where = node.id if node else None
+    if ref.node not in graph.nodes:
+        raise PatchError(f"refers to '{ref}', but there is no node '{ref.node}'", node=where,
+                         hint=nearest(ref.node, graph.nodes), field=field)
+    src = graph.nodes[ref.node]
+    ports = get(src.type).output_ports(src)
+    if ref.port is not None and ref.port not in ports:
+        raise PatchError(f"'{ref.node}' ({src.type}) has no output '{ref.port}'; it has "
+                         f"{', '.join(ports)}", node=where, hint=nearest(ref.port, ports), field=field)
+
+
+def _check_number(value, where: str, lo: float, hi: float, node: Node, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PatchError(f"{where} must be a number, not {value!r}", node=node.id, field=field)
+    if math.isnan(value) or not lo <= value <= hi:
+        raise PatchError(f"{where} = {value} is out of range {lo:g} to {hi:g}", node=node.id,
+                         field=field)
+
+
+def _validate_node(node: Node, types, graph: Graph) -> None:
+    if node.type not in types:
+        raise PatchError(f"unknown node type '{node.type}'", node=node.id,
+                         hint=nearest(node.type, types) or "see 'neuromix nodes'")
+    nt = types[node.type]
+    if not node.id or not all(part for part in node.id.split(".")) or "." in node.id:
+        raise PatchError(f"'{node.id}' is not a valid node id (no dots, not empty)", node=node.id)
+    for name, value in node.params.items():
+        spec = nt.param(name)
+        if spec is None:
+            valid = [p.name for p in nt.params] + [o.name for o in nt.options]
+            raise PatchError(f"{node.type} has no parameter '{name}'", node=node.id, field=name,
+                             hint=nearest(name, valid) or f"it takes {', '.join(valid) or 'none'}")
+        if isinstance(value, Signal):
+            _check_ref(value.ref, graph, node, name)
+            _check_delay(value.delay, node, name)
+        else:
+            _check_number(value, name, spec.lo, spec.hi, node, name)
+    for name, value in node.options.items():
+        spec = nt.option(name)
+        if spec is None:
+            valid = [o.name for o in nt.options] + [p.name for p in nt.params]
+            raise PatchError(f"{node.type} has no option '{name}'", node=node.id, field=name,
+                             hint=nearest(name, valid) or f"it takes {', '.join(valid) or 'none'}")
+        if spec.choices is not None and value not in spec.choices:
+            raise PatchError(f"{name} '{value}' is not one of {', '.join(map(str, spec.choices))}",
+                             node=node.id, hint=nearest(value, spec.choices), field=name)
+        if value is not None and spec.kind in (int, float):
+            lo = -math.inf if spec.lo is None else spec.lo
+            hi = math.inf if spec.hi is None else spec.hi
+            if spec.kind is int and not (isinstance(value, int) and not isinstance(value, bool)):
+                raise PatchError(f"{name} must be a whole number, not {value!r}", node=node.id,
+                             field=name)
+            _check_number(value, name, lo, hi, node, name)
+    if node.inputs and nt.inputs is None:
+        raise PatchError(f"{node.type} takes no 'inputs' section", node=node.id, field="inputs",
+                         hint=f"connect signals to its parameters: "
+                              f"{', '.join(p.name for p in nt.params)}")
+    for inp in node.inputs:
+        _check_ref(inp.ref, graph, node, "inputs")
+        _check_delay(inp.delay, node, "inputs")
+        if isinstance(inp.weight, Signal):
+            _check_ref(inp.weight.ref, graph, node, "inputs")
+            _check_delay(inp.weight.delay, node, "inputs")
+        else:
+            _check_number(inp.weight, f"weight of '{inp.key}'", -1e6, 1e6, node, "inputs")
+
+
+def _check_delay(delay, node: Node, field: str) -> None:
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int)
+                              or not 0 <= delay <= 10_000_000):
+        raise PatchError(f"delay must be a whole number of samples from 0, not {delay!r}",
+                         node=node.id, field=field)
