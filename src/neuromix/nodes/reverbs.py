@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from neuromix.nodes._dsp import derived, read_delay
+from neuromix.nodes._dsp import INTERPOLATIONS, derived, read_delay
 from neuromix.nodes._registry import Buffer, NodeType, Option, Param, State, register
 from neuromix.nodes.delays import ring_size
 
@@ -130,14 +130,14 @@ def _emit_spring(ctx):
     # group delays at DC: the chain's K·(1 − a)/(1 + a) per stage, the damping's d/(1 − d)
     fixed = derived(ctx, lines, "fixed", f"{stages * k} * (1.0 - {coef}) / (1.0 + {coef}) + "
                                          f"{damp} / (1.0 - {damp})", "dispersion", "damping")
-    hi = ctx.size("line") - 2
+    hi = ctx.size("line") - 3
     line = derived(ctx, lines, "line", f"min(max({ctx.p('length')} * {ctx.sr!r} - {fixed}, 1.0),"
                                        f" {float(hi)!r})", "length", "dispersion", "damping")
     g = derived(ctx, lines, "g", f"10.0 ** (-3.0 * ({line} + {fixed}) / ({_decay(ctx)} * "
                                  f"{ctx.sr!r}))", "length", "dispersion", "damping", "decay")
     gin = derived(ctx, lines, "gin", f"math.sqrt(1.0 - {g} * {g})",
                   "length", "dispersion", "damping", "decay")
-    sig = read_delay(ctx, lines, "line", w, line, "linear",
+    sig = read_delay(ctx, lines, "line", w, line, ctx.opt("interp"),
                      "length", "dispersion", "damping")
     j, old, v, fb = ctx.tmp("j"), ctx.tmp("old"), ctx.tmp("v"), ctx.tmp("fb")
     at_old = ctx.at("chain", f"{j} * {seg} + (({wc} - {k}) & {seg - 1})")
@@ -172,6 +172,9 @@ register(NodeType(
              Buffer("chain", lambda ctx: int(ctx.opt("stages")) * _chain_segment(ctx.sr))),
     options=(Option("stages", 16, kind=int, doc="allpass stages in the chain (more: longer "
                                                 "chirps, more work)", lo=1, hi=64),
+             Option("interp", "none", INTERPOLATIONS,
+                    doc="delay-line interpolation: none (whole samples: no loss of highs), or "
+                        "linear / hermite for a smoothly modulated length"),
              Option("max_length", 0.25, kind=float, doc="longest length in seconds",
                     lo=0.0, hi=10.0)),
     category="reverbs",
