@@ -58,7 +58,8 @@ def read_delay(ctx, lines: list[str], buf: str, write: str, samples: str, interp
         return value
     dd = derived(ctx, lines, "dd", f"min(max({samples}, {float(lo)!r}), {float(hi)!r})", *params)
     d = derived(ctx, lines, "d", f"int({dd} + {SNAP!r})", *params)
-    frac = derived(ctx, lines, "frac", f"max({dd} - {d}, 0.0)", *params)
+    frac = derived(ctx, lines, "frac", f"({dd} - {d}) if abs({dd} - {d}) > {SNAP!r} else 0.0",
+                   *params)
     if interp == "linear":
         a, b = ctx.tmp("a"), ctx.tmp("b")
         lines += [f"{a} = {at(d)}", f"{b} = {at(f'({d} + 1)')}",
