@@ -1,10 +1,12 @@
 """Reverbs: a dispersive spring and a Schroeder–Moorer (Freeverb-style) room.
 
-Both set their feedback gains from the decay time: a loop of ``D`` samples feeding back with
-``g = 10^(−3·D / (decay·sr))`` falls by 60 dB in ``decay`` seconds (at low frequencies; the
-``damping`` low-pass in each loop shortens the high ones). Input gains are ``√(1 − g²)``, so a
-steady noise keeps about its level through the reverb whatever the decay. ``mix`` crossfades
-from the dry input (0) to the reverb alone (1). Every parameter may be a signal.
+Both set their feedback gains from the decay time: a loop of ``D`` samples (counting the
+damping low-pass's own delay) feeding back with ``g = 10^(−3·D / (decay·sr))`` falls by 60 dB in
+``decay`` seconds at low frequencies; the ``damping`` low-pass in each loop shortens the highs,
+and the reverb is heard after it, so the broadband RT60 stays within about 12% of ``decay``.
+Input gains are ``√(1 − g²)``, so a steady noise keeps about its level through the reverb
+whatever the decay. ``mix`` crossfades from the dry input (0) to the reverb alone (1). Every
+parameter may be a signal.
 
 Examples
 --------
@@ -57,23 +59,24 @@ def _emit_room(ctx):
     scale = derived(ctx, lines, "scale", f"min(max({ctx.p('size')}, {SIZES[0]!r}), {SIZES[1]!r})"
                                          f" * {ctx.sr / TUNED_SR!r}", "size")
     damp = derived(ctx, lines, "damp", _damping(ctx), "damping")
+    lag = derived(ctx, lines, "lag", f"{damp} / (1.0 - {damp})", "damping")  # damping's delay
     per_sample = []
     acc = ctx.tmp("acc")
     per_sample.append(f"{acc} = 0.0")
     for i, tuning in enumerate(COMBS):
         d = derived(ctx, lines, "d", f"min(max(int(round({tuning} * {scale})), 1), {seg_c - 1})",
                     "size")
-        g = derived(ctx, lines, "g", f"10.0 ** (-3.0 * {d} / ({_decay(ctx)} * {ctx.sr!r}))",
-                    "size", "decay")
+        g = derived(ctx, lines, "g", f"10.0 ** (-3.0 * ({d} + {lag}) / ({_decay(ctx)} * "
+                                     f"{ctx.sr!r}))", "size", "decay", "damping")
         gin = derived(ctx, lines, "gin", f"math.sqrt((1.0 - {g} * {g}) / {len(COMBS)})",
-                      "size", "decay")
+                      "size", "decay", "damping")
         lp, tap = ctx.s(f"lp{i}"), ctx.tmp("tap")
         per_sample += [
             f"{tap} = {ctx.at('combs', f'{i * seg_c} + (({wc} - {d}) & {seg_c - 1})')}",
             f"{lp} = {tap} + {damp} * ({lp} - {tap})",
             ctx.flush(lp),
             f"{ctx.at('combs', f'{i * seg_c} + {wc}')} = {gin} * {x} + {g} * {lp}",
-            f"{acc} += {tap}",
+            f"{acc} += {lp}",
         ]
     per_sample.append(f"{wc} = ({wc} + 1) & {seg_c - 1}")
     for j, tuning in enumerate(ALLPASSES):
@@ -154,7 +157,7 @@ def _emit_spring(ctx):
         f"{fb} = {gin} * {x} + {g} * {lp}",
         f"{ctx.at('line', w)} = {fb}",
         f"{w} = ({w} + 1) & {ctx.size('line') - 1}",
-        _mix(ctx, x, sig),
+        _mix(ctx, x, lp),
     ]
 
 
