@@ -33,7 +33,7 @@ def magnitude_db(h: np.ndarray, freqs, sr: float = 48000.0) -> np.ndarray:
 
 
 def rt60(h: np.ndarray, sr: float, top: float = -5.0, bottom: float = -35.0) -> float:
-    """RT60 by Schroeder backward integration: the slope of the decay curve from top to bottom dB."""
+    """RT60 by Schroeder backward integration: the decay curve's slope from top to bottom dB."""
     energy = np.cumsum((h ** 2)[::-1])[::-1]
     edc = 10 * np.log10(energy / energy[0] + 1e-300)
     i0, i1 = int(np.argmax(edc <= top)), int(np.argmax(edc <= bottom))

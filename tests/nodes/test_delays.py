@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from dsp_helpers import assert_block_invariant, assert_matches_reference, impulse_response, magnitude_db
+from dsp_helpers import (assert_block_invariant, assert_matches_reference, impulse_response,
+                         magnitude_db)
 
 import neuromix as nm
 
