@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from dsp_helpers import (assert_block_invariant, assert_matches_reference, impulse_response,
-                         magnitude_db)
+from dsp_helpers import assert_matches_reference, impulse_response, magnitude_db
+from helpers import assert_block_invariant
 from scipy import signal
 
 import neuromix as nm

@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from dsp_helpers import assert_block_invariant, assert_matches_reference, impulse_response, rt60
+from dsp_helpers import assert_matches_reference, impulse_response, rt60
+from helpers import assert_block_invariant
 
 import neuromix as nm
 from neuromix.nodes.reverbs import STRETCH_MAX_A, _stretch

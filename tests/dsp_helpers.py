@@ -1,4 +1,4 @@
-"""Measuring filters, delays and reverbs: impulse responses, magnitude, RT60, block invariance."""
+"""Measuring filters, delays and reverbs: impulse responses, magnitude, RT60, the reference."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ import numpy as np
 
 import neuromix as nm
 from neuromix.compiler.reference import run_reference
-from neuromix.engine.render import render
-
-BLOCK_SIZES = (1, 64, 65, 8193)
-
 
 def step_response(make, frames: int, sr: float = 48000.0) -> np.ndarray:
     """Output of ``make(patch, x)`` for a unit step ``x``: (frames,) or (frames, outputs)."""
@@ -40,16 +36,6 @@ def rt60(h: np.ndarray, sr: float, top: float = -5.0, bottom: float = -35.0) -> 
     assert 0 < i0 < i1, "the impulse response does not decay far enough"
     slope = np.polyfit(np.arange(i0, i1) / sr, edc[i0:i1], 1)[0]
     return -60.0 / slope
-
-
-def assert_block_invariant(patch, frames: int = 10000) -> None:
-    """Rendering in blocks of 1, 64, 65 and 8193 gives the same samples as one pass, bit for bit."""
-    compiled = patch.compile()
-    whole = render(compiled, frames=frames, block=frames)
-    assert np.all(np.isfinite(whole)) and np.any(whole != 0.0)
-    for block in BLOCK_SIZES:
-        np.testing.assert_array_equal(render(compiled, frames=frames, block=block),
-                                      whole, err_msg=f"block size {block}")
 
 
 def assert_matches_reference(patch, frames: int = 300) -> None:
