@@ -139,6 +139,11 @@ def _out_slot(node_id: str, port: str) -> str:
     return f"{node_id}:{port}"
 
 
+def is_wire(signal: Signal) -> bool:
+    """A signal that drives a parameter as it is (scale 1, offset 0): no multiply-add."""
+    return signal.scale == 1.0 and signal.offset == 0.0
+
+
 def build_layout(plan: Plan) -> tuple[Layout, dict]:
     """Parameters, node state, output slots and buffers; returns (layout, names per node)."""
     graph, layout = plan.graph, Layout(channels=len(plan.graph.outputs))
@@ -149,7 +154,9 @@ def build_layout(plan: Plan) -> tuple[Layout, dict]:
         ctx = EmitContext(node, graph.sr, graph.seed, idx)
         for spec in nt.params:
             value = node.params.get(spec.name, spec.default)
-            if isinstance(value, Signal):
+            if isinstance(value, Signal) and is_wire(value):
+                pass  # a plain connection: the source's value itself, nothing to scale
+            elif isinstance(value, Signal):
                 own[("ps", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.scale", value.scale)
                 own[("po", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.offset", value.offset)
             else:
@@ -231,6 +238,8 @@ def generate(plan: Plan) -> Kernel:
         for spec in nt.params:
             if ("pc", spec.name) in own:
                 names[("p", spec.name)] = f"p{own[('pc', spec.name)]}"
+            elif ("ps", spec.name) not in own:
+                names[("p", spec.name)] = read(incoming[(nid, spec.name)])
             else:
                 src = read(incoming[(nid, spec.name)])
                 names[("p", spec.name)] = (f"({src} * p{own[('ps', spec.name)]} "
