@@ -60,10 +60,11 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
-def timed(fn, *args) -> float:
-    t0 = time.perf_counter()
+def timed(fn, *args) -> tuple[float, float]:
+    """(wall-clock, CPU) seconds of one call; CPU time ignores neighbours on a shared machine."""
+    t0, c0 = time.perf_counter(), time.process_time()
     fn(*args)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def speed(frames: int, rounds: int, python_frames: int) -> list[dict]:
@@ -87,14 +88,15 @@ def speed(frames: int, rounds: int, python_frames: int) -> list[dict]:
         for _ in range(rounds):  # interleaved, so that a noisy neighbour hits both alike
             t_nm.append(timed(neuromix_render, compiled, frames))
             t_hand.append(timed(fused_loop, ref, frames))
-        t_py = statistics.median(timed(python_loop, ref, python_frames) for _ in range(3))
-        nm_x = seconds / statistics.median(t_nm)
-        hand_x = seconds / statistics.median(t_hand)
-        rows.append(dict(name=ref.name, title=ref.title, neuromix=nm_x, hand=hand_x,
-                         python=(python_frames / SR) / t_py, ratio=nm_x / hand_x,
+        t_py = statistics.median(timed(python_loop, ref, python_frames)[0] for _ in range(3))
+        wall_nm, cpu_nm = (statistics.median(t) for t in zip(*t_nm))
+        wall_hand, cpu_hand = (statistics.median(t) for t in zip(*t_hand))
+        walls = [t for t, _ in t_nm]
+        rows.append(dict(name=ref.name, title=ref.title, neuromix=seconds / wall_nm,
+                         hand=seconds / wall_hand, python=(python_frames / SR) / t_py,
+                         ratio=wall_hand / wall_nm, cpu_ratio=cpu_hand / cpu_nm,
                          strict_diff=max(strict_diff, py_diff), fast_diff=fast_diff,
-                         spread=(min(t_nm) / statistics.median(t_nm),
-                                 max(t_nm) / statistics.median(t_nm))))
+                         spread=(min(walls) / wall_nm, max(walls) / wall_nm)))
     return rows
 
 
@@ -135,6 +137,9 @@ def peak_memory(work: Path, long_seconds: float) -> dict:
     patch_file = work / "dual.yaml"
     build_dual().save(patch_file)
     env = _env(work / "cache-mem")
+    subprocess.run([sys.executable, "-m", "neuromix", "render", str(patch_file), "-o",
+                    str(work / "warm.wav"), "--seconds", "1"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # compile first: both measured runs load the cache
     result = {}
     for label, seconds in (("short", 10.0), ("long", long_seconds)):
         out = work / f"{label}.wav"
@@ -167,16 +172,18 @@ def main(argv=None) -> int:
 
     print(f"render {args.seconds:g} s at {SR:g} Hz, × real time, median of {args.rounds} rounds "
           f"(plain Python: {args.python_seconds:g} s, scaled)")
-    head = (f"{'patch':<7}{'neuromix':>10}{'hand':>9}{'python':>8}{'nm/hand':>9}"
-            f"{'exact diff':>12}{'fastmath diff':>15}  spread   what")
+    head = (f"{'patch':<7}{'neuromix':>10}{'hand':>9}{'python':>8}{'nm/hand':>9}{'(cpu)':>7}"
+            f"{'exact diff':>12}{'fastmath diff':>15}  spread     what")
     print(head)
     for r in speed(frames, args.rounds, int(round(args.python_seconds * SR))):
         print(f"{r['name']:<7}{r['neuromix']:>9.0f}×{r['hand']:>8.0f}×{r['python']:>7.1f}×"
-              f"{r['ratio']:>9.3f}{r['strict_diff']:>12.1e}{r['fast_diff']:>15.1e}"
+              f"{r['ratio']:>9.3f}{r['cpu_ratio']:>7.3f}{r['strict_diff']:>12.1e}{r['fast_diff']:>15.1e}"
               f"  {r['spread'][0]:.2f}-{r['spread'][1]:.2f}  {r['title']}")
-    print("exact diff: neuromix vs the hand loop, both without fastmath (0 = the same patch);\n"
-          "fastmath diff: both as timed (LLVM may round a reassociated sum differently, and\n"
-          "feedback can amplify that last bit); spread: fastest/slowest neuromix round vs median")
+    print("nm/hand: speed ratio from wall-clock medians, (cpu) from CPU-time medians (steadier\n"
+          "on a shared machine); exact diff: neuromix vs the hand loop, both without fastmath\n"
+          "(0 = the same patch); fastmath diff: both as timed (LLVM may round a reassociated sum\n"
+          "differently, and feedback can amplify that last bit); spread: fastest and slowest\n"
+          "neuromix round / median")
 
     with tempfile.TemporaryDirectory(prefix="nm-bench-") as tmp:
         work = Path(tmp)
