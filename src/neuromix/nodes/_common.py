@@ -13,12 +13,20 @@ Examples
 from __future__ import annotations
 
 from neuromix.graph.graph import PatchError
-from neuromix.nodes._registry import Param, State
+from neuromix.nodes._registry import Option, Param, State
+from neuromix.nodes.noise import seed_for
 
 TWO_PI = "6.283185307179586"
 IN = Param("in", 0.0, doc="input signal")
 TRIG = Param("trig", 0.0, doc="trigger: fires when it rises from ≤ 0 to > 0")
 PREV = State("prev")  # the trigger input at the previous sample
+SEED = Option("seed", None, kind=int, doc="own seed (default: from the patch seed and id)")
+
+
+def node_seed(ctx, salt: int = 0) -> int:
+    """The node's xorshift seed: from its ``seed`` option, else from the patch seed and its id."""
+    seed = ctx.opt("seed")
+    return seed_for(ctx.seed if seed is None else seed, ctx.node.id, salt)
 
 
 def rising(ctx, signal: str, prev: str = "prev") -> tuple[str, list[str]]:

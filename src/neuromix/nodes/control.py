@@ -24,23 +24,18 @@ Examples
 
 from __future__ import annotations
 
-from neuromix.nodes._common import PREV, TRIG, TWO_PI, rising, samples, select_lines
+from neuromix.nodes._common import (PREV, SEED, TRIG, TWO_PI, node_seed, rising, samples,
+                                     select_lines)
 from neuromix.nodes._registry import NodeType, Option, Param, State, register
-from neuromix.nodes.noise import MASK32, seed_for, xorshift_lines
+from neuromix.nodes.noise import MASK32, xorshift_lines
 
 MAX_STEPS = 16
 TICK_EPS = 1e-7  # ticks: a boundary counts as reached this close (absorbs rounding drift)
-SEED = Option("seed", None, kind=int, doc="own seed (default: from the patch seed and id)")
-
-
-def _seed(ctx, salt: int = 0) -> int:
-    seed = ctx.opt("seed")
-    return seed_for(ctx.seed if seed is None else seed, ctx.node.id, salt)
 
 
 def _after_first_draw(ctx) -> int:
     """This node's generator state after its first draw (the kernel draws on from there)."""
-    x = _seed(ctx)
+    x = node_seed(ctx)
     x ^= (x << 13) & MASK32
     x ^= x >> 17
     return x ^ ((x << 5) & MASK32)
@@ -330,6 +325,6 @@ register(NodeType(
     _emit_random_walk,
     params=(Param("speed", 0.5, 0.0, 1000.0, "1/√s", "typical distance wandered in one second"),
             Param("smooth", 20.0, 0.0, 24000.0, "Hz", "low-pass cutoff on the walk")),
-    state=(State("x", _seed, integer=True), State("y"), State("lp")),
+    state=(State("x", node_seed, integer=True), State("y"), State("lp")),
     options=(SEED,), category="control",
 ))
