@@ -112,9 +112,9 @@ def _emit_clock(ctx):
         f"        {half} = 0",
         f"        {ph} -= 2.0",
         f"if {half} == 0:",
-        f"    {gate} = 1.0 if {ph} < {w} * (1.0 + {s}) else 0.0",
+        f"    {gate} = 1.0 if {ph} < {w} * (1.0 + {s}) - {TICK_EPS!r} else 0.0",
         "else:",
-        f"    {gate} = 1.0 if {ph} - 1.0 - {s} < {w} * (1.0 - {s}) else 0.0",
+        f"    {gate} = 1.0 if {ph} - 1.0 - {s} < {w} * (1.0 - {s}) - {TICK_EPS!r} else 0.0",
         f"{ph} += {inc}",
     ]
 
