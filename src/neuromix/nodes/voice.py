@@ -9,7 +9,7 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch()
 >>> p.out(p.mtof(p.const(69.0)))
->>> float(p.render(frames=1)[0])
+>>> round(float(p.render(frames=1)[0]), 9)
 440.0
 """
 
@@ -18,6 +18,8 @@ from __future__ import annotations
 from neuromix.nodes._common import IN, PREV, SEED, TRIG, TWO_PI, fold_lines, node_seed, rising
 from neuromix.nodes._registry import NodeType, Param, State, register
 from neuromix.nodes.noise import xorshift_lines
+
+LN2 = 0.6931471805599453
 
 def _decay_coef(ctx, param: str) -> str:
     """Per-sample multiplier of an exponential decay with time constant ``param`` seconds."""
@@ -55,7 +57,7 @@ register(NodeType(
 
 register(NodeType(
     "mtof", "MIDI note number to frequency: 440·2^((in − 69)/12) Hz.",
-    lambda ctx: [f"{ctx.out()} = 440.0 * 2.0 ** (({ctx.p('in')} - 69.0) * {1.0 / 12.0!r})"],
+    lambda ctx: [f"{ctx.out()} = 440.0 * math.exp(({ctx.p('in')} - 69.0) * {LN2 / 12.0!r})"],
     params=(Param("in", 69.0, doc="MIDI note number (fractions are microtones)"),),
     category="voice",
 ))
@@ -112,7 +114,7 @@ def _emit_kick(ctx):
         f"    {env} = 1.0",
         f"    {penv} = 1.0",
         f"{y} = {env} * math.sin({TWO_PI} * {ph})",
-        f"{ph} += {ctx.p('freq')} * math.exp({ctx.p('sweep')} * {penv} * 0.6931471805599453) "
+        f"{ph} += {ctx.p('freq')} * math.exp({ctx.p('sweep')} * {penv} * {LN2!r}) "
         f"* {1.0 / ctx.sr!r}",
         f"{ph} -= math.floor({ph})",
         f"{env} *= {_decay_coef(ctx, 'decay')}",
