@@ -131,7 +131,8 @@ def test_quantizer_midi_snaps_to_nearest_note(scale, root):
     expected = _nearest_in_scale(notes, degrees, root)
     p = nm.Patch(sr=SR)
     src = p.const(0.0, name="src")
-    p.out(p.quantizer(src, root=root, scale=scale))
+    p.out(p.quantizer(src, root=root, **({"scale": scale} if isinstance(scale, str)
+                                          else {"degrees": scale})))
     c = p.compile()
     got = []
     for v in notes:
@@ -155,9 +156,11 @@ def test_quantizer_hz_snaps_in_pitch():
     np.testing.assert_allclose(got, expected, rtol=1e-9)
 
 
-def test_quantizer_unknown_scale_is_a_patch_error():
+def test_quantizer_bad_scales_are_patch_errors():
     with pytest.raises(nm.PatchError, match="did you mean 'major'"):
         render_one(lambda p: p.quantizer(p.const(60.0), scale="majr"), 1)
+    with pytest.raises(nm.PatchError, match="degrees"):
+        render_one(lambda p: p.quantizer(p.const(60.0), degrees=[0, 12]), 1)
 
 
 def test_block_invariance_of_every_shaper():

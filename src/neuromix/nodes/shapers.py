@@ -214,18 +214,12 @@ register(NodeType(
 
 
 def _scale_degrees(ctx) -> list[float]:
-    scale = ctx.opt("scale")
-    if isinstance(scale, str):
-        if scale not in SCALES:
-            from neuromix.graph.graph import nearest
-
-            raise PatchError(f"unknown scale '{scale}'", node=ctx.node.id, field="scale",
-                             hint=nearest(scale, SCALES) or f"use one of {', '.join(SCALES)}")
-        return [float(d) for d in SCALES[scale]]
-    degrees = sorted(set(number_list(ctx, "scale", max_len=128)))
+    if ctx.opt("degrees") is None:
+        return [float(d) for d in SCALES[ctx.opt("scale")]]
+    degrees = sorted(set(number_list(ctx, "degrees", max_len=128)))
     if degrees[0] < 0 or degrees[-1] >= 12:
-        raise PatchError("scale degrees must be semitones from 0 to below 12", node=ctx.node.id,
-                         field="scale")
+        raise PatchError("degrees must be semitones from 0 to below 12", node=ctx.node.id,
+                         field="degrees")
     return degrees
 
 
@@ -256,8 +250,10 @@ register(NodeType(
     "number (unit: midi) or a frequency (unit: hz; 0 Hz and below give 0).",
     _emit_quantizer,
     params=(IN, Param("root", 0.0, -128.0, 128.0, "semitones", "tonic as a MIDI note (0 = C)")),
-    options=(Option("scale", "chromatic", kind=str,
-                    doc=f"a scale name ({', '.join(SCALES)}) or a list of semitones 0..11"),
+    options=(Option("scale", "chromatic", tuple(SCALES), doc="the scale"),
+             Option("degrees", None, kind=list,
+                    doc="a scale of your own: semitones above the root, 0 to below 12 "
+                        "(used instead of scale)"),
              Option("unit", "midi", ("midi", "hz"), doc="what in and out mean")),
     category="shapers",
 ))
