@@ -56,7 +56,7 @@ def test_kick_sweep_and_decay_closed_form():
     y = render(lambda p: p.kick(p.clock(bpm=60.0).port("trig"), freq=freq, sweep=sweep,
                                 sweep_time=tau_p, decay=tau), n)
     t = np.arange(n) / SR
-    inst = freq * 2 ** (sweep * np.exp(-t / tau_p))
+    inst = freq * (1 + (2 ** sweep - 1) * np.exp(-t / tau_p))
     phase = np.concatenate([[0.0], np.cumsum(inst[:-1] / SR)])
     np.testing.assert_allclose(y, np.exp(-t / tau) * np.sin(2 * np.pi * phase), atol=1e-9)
 

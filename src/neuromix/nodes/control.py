@@ -65,8 +65,8 @@ def _emit_lfo(ctx):
         lines = [f"{y} = 1.0 if {ph} < 0.5 else -1.0"]
     elif shape == "random":
         lines = [f"{y} = {b}"]
-    else:  # smooth: cosine interpolation from the last value to the next
-        lines = [f"{y} = {a} + ({b} - {a}) * (0.5 - 0.5 * math.cos(3.141592653589793 * {ph}))"]
+    else:  # smooth: a smoothstep glide from the last value to the next (no jumps, no kinks)
+        lines = [f"{y} = {a} + ({b} - {a}) * {ph} * {ph} * (3.0 - 2.0 * {ph})"]
     lines += [f"{ph} += {ctx.p('freq')} * {1.0 / ctx.sr!r}", f"{wrap} = math.floor({ph})",
               f"{ph} -= {wrap}"]
     if shape in ("random", "smooth"):
@@ -78,8 +78,8 @@ def _emit_lfo(ctx):
 register(NodeType(
     "lfo",
     "Low-frequency oscillator, −1..1: sine, tri, saw, square (phase conventions of the "
-    "oscillators), random (a new seeded value each cycle) or smooth (cosine glide from one "
-    "random value to the next, one per cycle: a slow 'joystick').",
+    "oscillators), random (a new seeded value each cycle) or smooth (a smoothstep glide from "
+    "one random value to the next, one per cycle: a slow 'joystick').",
     _emit_lfo,
     params=(Param("freq", 1.0, -24000.0, 24000.0, "Hz", "cycles (or random values) per second"),),
     state=(State("phase"), State("a"), State("b", _first_draw),

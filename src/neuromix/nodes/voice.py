@@ -107,6 +107,7 @@ register(NodeType(
 
 def _emit_kick(ctx):
     ph, env, penv, y = ctx.s("phase"), ctx.s("env"), ctx.s("penv"), ctx.out()
+    depth = ctx.rate(f"math.exp({ctx.p('sweep')} * {LN2!r}) - 1.0", "sweep")
     edge, lines = rising(ctx, ctx.p("trig"))
     return lines + [
         f"if {edge}:",
@@ -114,8 +115,7 @@ def _emit_kick(ctx):
         f"    {env} = 1.0",
         f"    {penv} = 1.0",
         f"{y} = {env} * math.sin({TWO_PI} * {ph})",
-        f"{ph} += {ctx.p('freq')} * math.exp({ctx.p('sweep')} * {penv} * {LN2!r}) "
-        f"* {1.0 / ctx.sr!r}",
+        f"{ph} += {ctx.p('freq')} * (1.0 + {depth} * {penv}) * {1.0 / ctx.sr!r}",
         f"{ph} -= math.floor({ph})",
         f"{env} *= {_decay_coef(ctx, 'decay')}",
         f"{penv} *= {_decay_coef(ctx, 'sweep_time')}",
@@ -126,8 +126,9 @@ def _emit_kick(ctx):
 
 register(NodeType(
     "kick",
-    "Kick drum: a sine that starts `sweep` octaves above `freq` and falls to it (time constant "
-    "`sweep_time`), under an exponential decay; restarts at phase 0 on each trigger.",
+    "Kick drum: a sine whose frequency starts `sweep` octaves above `freq` and decays to it "
+    "exponentially in Hz (time constant `sweep_time`), under an exponential loudness decay; "
+    "restarts at phase 0 on each trigger.",
     _emit_kick,
     params=(TRIG, Param("freq", 50.0, 0.0, 2000.0, "Hz", "pitch the sweep settles to"),
             Param("sweep", 2.0, 0.0, 8.0, "octaves", "start of the pitch sweep above freq"),
