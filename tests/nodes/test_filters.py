@@ -110,7 +110,7 @@ def test_svf_stays_bounded_under_audio_rate_cutoff_sweeps():
 def test_ping_rings_at_its_frequency_and_decays_60db_in_decay_seconds():
     freq, decay = 660.0, 0.25
     p = nm.Patch(sr=SR)
-    gate = p.square(2.0)  # rises at t = 0 (by 1, from the initial 0) and at t = 0.5 s (by 2)
+    gate = p.square(2.0)  # a trigger at t = 0 (from the initial 0 to +1) and at t = 0.5 s
     p.out(p.ping(gate, freq=freq, decay=decay))
     y = p.render(seconds=0.5)
     n = np.arange(len(y))
@@ -124,16 +124,17 @@ def test_ping_rings_at_its_frequency_and_decays_60db_in_decay_seconds():
     assert abs(level - (-60.0)) < 1.0
 
 
-def test_ping_strikes_on_rises_only():
+def test_ping_strikes_on_triggers_by_their_value():
     freq, decay = 200.0, 0.05
     p = nm.Patch(sr=SR)
-    p.out(p.ping(p.square(2.0), freq=freq, decay=decay))  # +1 at 0 s, −1 at 0.25 s, +1 at 0.5 s
+    gate = 0.5 * p.square(2.0)  # rises through zero at 0 s and 0.5 s, falls at 0.25 s
+    p.out(p.ping(gate, freq=freq, decay=decay))
     y = p.render(seconds=0.6)
     fall, rise = int(0.25 * SR), int(0.5 * SR)
     assert np.abs(y[fall:rise]).max() < 1e-12  # the first ring has died; the fall strikes nothing
     n = np.arange(len(y) - rise)
-    ring = 2.0 * 10 ** (-3 * n / (decay * SR)) * np.sin(2 * np.pi * freq / SR * n)
-    np.testing.assert_allclose(y[rise:], ring, atol=1e-9)  # the rise from −1 to +1 strikes by 2
+    ring = 0.5 * 10 ** (-3 * n / (decay * SR)) * np.sin(2 * np.pi * freq / SR * n)
+    np.testing.assert_allclose(y[rise:], ring, atol=1e-9)  # struck by the trigger's value, 0.5
 
 
 def test_ping_signal_mode_is_a_two_pole_resonator():

@@ -36,20 +36,18 @@ def derived(ctx, lines: list[str], name: str, expr: str, *params: str) -> str:
 
 
 def read_delay(ctx, lines: list[str], buf: str, write: str, samples: str, interp: str,
-               *params: str, base: int = 0, size: int | None = None) -> str:
-    """A local holding the ring buffer read ``samples`` (a float expression) behind ``write``.
+               *params: str) -> str:
+    """A local holding ring ``buf`` read ``samples`` (a float expression) behind ``write``.
 
-    The ring is ``buf`` or, with ``base`` and ``size``, the segment ``[base, base + size)`` of it.
     ``params`` are the parameters ``samples`` depends on (for per-block evaluation). The delay is
     clamped to what the ring holds and to the shortest delay the interpolation can read.
     """
-    size = ctx.size(buf) if size is None else size
+    size = ctx.size(buf)
     mask = size - 1
     lo, hi = SHORTEST[interp], size - 1 - REACH[interp]
 
     def at(offset: str) -> str:
-        return ctx.at(buf, f"{base} + (({write} - {offset}) & {mask})" if base else
-                      f"({write} - {offset}) & {mask}")
+        return ctx.at(buf, f"({write} - {offset}) & {mask}")
 
     value = ctx.tmp("tap")
     if interp == "none":

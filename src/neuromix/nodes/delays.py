@@ -21,10 +21,10 @@ Examples
 
 from __future__ import annotations
 
+from neuromix.nodes._common import IN
 from neuromix.nodes._dsp import INTERPOLATIONS, read_delay
 from neuromix.nodes._registry import Buffer, NodeType, Option, Param, State, register
 
-IN = Param("in", 0.0, doc="input signal")
 
 
 def ring_size(seconds: float, sr: float) -> int:

@@ -23,12 +23,11 @@ Examples
 
 from __future__ import annotations
 
+from neuromix.nodes._common import IN, PREV, TWO_PI, rising
 from neuromix.nodes._dsp import derived
 from neuromix.nodes._registry import NodeType, Option, Param, State, register
 
-IN = Param("in", 0.0, doc="input signal")
 PI = "3.141592653589793"
-TWO_PI = "6.283185307179586"
 LN_1000 = "6.907755278982137"  # ln(10^3): a decay of 60 dB
 
 
@@ -94,15 +93,16 @@ register(NodeType(
 
 
 def _emit_ping(ctx):
-    re, im, last, x, lines = ctx.s("re"), ctx.s("im"), ctx.s("last"), ctx.p("in"), []
+    re, im, x, lines = ctx.s("re"), ctx.s("im"), ctx.p("in"), []
     r = derived(ctx, lines, "r", f"math.exp(-{LN_1000} / (max({ctx.p('decay')}, 1e-4) * "
                                  f"{ctx.sr!r}))", "decay")
     w = derived(ctx, lines, "w", f"{TWO_PI} * {_cutoff(ctx, 'freq')} * {1.0 / ctx.sr!r}", "freq")
     c = derived(ctx, lines, "c", f"{r} * math.cos({w})", "decay", "freq")
     s = derived(ctx, lines, "s", f"{r} * math.sin({w})", "decay", "freq")
     hit, nre = ctx.tmp("hit"), ctx.tmp("re")
-    if ctx.opt("strike") == "rise":
-        strike = [f"{hit} = max({x} - {last}, 0.0)", f"{last} = {x}"]
+    if ctx.opt("strike") == "trigger":
+        edge, strike = rising(ctx, x)
+        strike.append(f"{hit} = {x} if {edge} else 0.0")
     else:
         strike = [f"{hit} = {x}"]
     return lines + strike + [
@@ -120,11 +120,11 @@ register(NodeType(
             "in decay seconds; a strike of 1 rings at amplitude 1 (sine phase).", _emit_ping,
     params=(IN, Param("freq", 440.0, 0.0, 24000.0, "Hz", "ringing frequency"),
             Param("decay", 0.5, 1e-4, 60.0, "s", "time to decay by 60 dB")),
-    state=(State("re"), State("im"), State("last")),
-    options=(Option("strike", "rise", ("rise", "signal"),
-                    doc="rise: each rise of the input strikes it by the size of the rise (a "
-                        "trigger, a gate's start); signal: the input drives it directly "
-                        "(a linear resonant band-pass)"),),
+    state=(State("re"), State("im"), PREV),
+    options=(Option("strike", "trigger", ("trigger", "signal"),
+                    doc="trigger: each trigger (a rise from ≤ 0 to > 0) strikes it by the input's "
+                        "value (velocity); signal: the input drives it directly (a linear "
+                        "resonant band-pass)"),),
     category="filters",
 ))
 

@@ -20,11 +20,11 @@ Examples
 
 from __future__ import annotations
 
+from neuromix.nodes._common import IN
 from neuromix.nodes._dsp import INTERPOLATIONS, derived, read_delay
 from neuromix.nodes._registry import Buffer, NodeType, Option, Param, State, register
 from neuromix.nodes.delays import ring_size
 
-IN = Param("in", 0.0, doc="input signal")
 DECAY = Param("decay", 2.0, 0.01, 60.0, "s", "time for the tail to fall by 60 dB (RT60)")
 DAMPING = Param("damping", 0.3, 0.0, 0.99, "", "one-pole low-pass in the loop (0: none)")
 
