@@ -1,0 +1,271 @@
+"""The instrument loop: inputs → control-rate network → outputs, one control tick at a time.
+
+Each tick: apply the gesture replay, poll the window and controllers, record the gesture, set
+every ``input`` node's value on the compiled network, run the network for one sample, and let
+each output decide what to send. Everything that reaches a file is decided by tick counts, so a
+replayed gesture gives the same MIDI file in real time and ``offline`` (as fast as possible).
+
+On any way out (the end, Ctrl-C, SIGTERM, an error, the window closed) :meth:`Instrument.close`
+sends a note-off for every sounding note, then writes the MIDI file and the gesture.
+
+Examples
+--------
+>>> import tempfile, pathlib, mido
+>>> from neuromix.instrument.file import loads
+>>> spec = loads('''
+... rate: 100
+... inputs: {x: {source: replay}}
+... network: linear
+... outputs:
+...   melody: {type: notes, pitch: {from: x, range: [0, 1]}, notes: [60, 72], duration: 0.05}
+... ''')
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "m.mid"
+>>> with Instrument(spec, offline=True, midi_file=out) as inst:
+...     inst.bank.set("x", 0.0); inst.run(ticks=10)
+10
+>>> [(m.type, m.note) for m in mido.MidiFile(out).tracks[0] if m.type.startswith("note")]
+[('note_on', 60), ('note_off', 60)]
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+
+import numpy as np
+
+from neuromix.graph.graph import PatchError
+from neuromix.instrument import inputs as inputs_mod
+from neuromix.instrument import outputs as outputs_mod
+from neuromix.instrument.file import InstrumentSpec
+from neuromix.instrument.midi import MidiRecorder, MidiSink, open_output
+
+SPIN = 0.0003  # seconds before a tick spent polling the clock instead of sleeping (precision)
+
+
+class Instrument:
+    """A running instrument: its compiled network, input sources and outputs.
+
+    Parameters
+    ----------
+    spec : InstrumentSpec
+        The loaded instrument file.
+    offline : bool
+        Run as fast as possible from the gesture replay only: no window, no ports, no live
+        input sources; MIDI goes to ``midi_file``, audio to ``wav``.
+    window : bool
+        Open the pygame window (mouse pad and the live network view).
+    midi_file, record_gesture, wav : path or None
+        Where to write the MIDI, the gesture recording and the played patch's audio.
+    replay : path or None
+        A gesture to replay (overrides the file's ``replay``).
+    midi_port : str, bool or None
+        ``None`` for the file's choice (a virtual port by default), a port name, or False for
+        no port at all.
+    """
+
+    def __init__(self, spec: InstrumentSpec, *, offline: bool = False, window: bool = False,
+                 midi_file=None, record_gesture=None, replay=None, wav=None, midi_port=None,
+                 say=None):
+        from neuromix.engine.compiled import CompiledPatch
+
+        self.spec, self.offline, self.rate = spec, offline, spec.rate
+        self.say = say or _once_printer()
+        self.tick = 0
+        self.stopping = threading.Event()
+        self.midi_file, self._closed = midi_file, False
+        self._resources: list = []
+        names = [s.name for s in spec.inputs]
+        self.bank = inputs_mod.InputBank(names, [s.initial for s in spec.inputs])
+        self.network = CompiledPatch(spec.network)
+        self._slots = np.array([self.network.index(f"{n}.value") for n in names], dtype=np.intp)
+        self.channels = {name: i for i, name in enumerate(spec.signal_names)}
+        self.row = np.zeros(len(self.channels))
+        try:
+            self._open(offline, window, record_gesture, replay, wav, midi_port)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, offline, window, record_gesture, replay, wav, midi_port) -> None:
+        spec = self.spec
+        port = None
+        if not offline and midi_port is not False and self._has_midi_outputs():
+            port, reason = open_output(midi_port or spec.midi.get("port"))
+            if reason:
+                self.say(reason)
+        self.sink = MidiSink(MidiRecorder(self.rate), port, self.say)
+        self.audio = self._audio(wav)
+        self.outputs = outputs_mod.build(spec.outputs, self.channels, self.rate, self.sink,
+                                         self.audio, osc=not offline)
+        replay = replay or spec.replay
+        self.replay = inputs_mod.Replay(replay, self.bank.names, self.rate) if replay else None
+        self.gesture = (inputs_mod.GestureRecorder(record_gesture, self.bank.names, self.rate)
+                        if record_gesture else None)
+        self.window = self.pygame = None
+        if offline:
+            return
+        sources = {s.source for s in spec.inputs}
+        if window:
+            from neuromix.instrument.window import Window
+
+            self.window = Window(spec, self.channels, **spec.window)
+        if window or "joystick" in sources:
+            if not window:
+                _headless_pygame()
+            self.pygame = inputs_mod.PygameInputs(spec.inputs, self.bank,
+                                                  self.window.pad if self.window else None)
+        if "midi" in sources:
+            self._resources.append(inputs_mod.MidiInputs(spec.inputs, self.bank, self.say))
+        if "osc" in sources:
+            self._resources.append(inputs_mod.OscInputs(spec.inputs, self.bank, self.say))
+
+    def _has_midi_outputs(self) -> bool:
+        return any(o.type in outputs_mod.MIDI_TYPES for o in self.spec.outputs)
+
+    def _audio(self, wav):
+        if self.spec.play is None:
+            return None
+        if wav is not None:
+            from neuromix.instrument.audio import OfflineAudio
+
+            return OfflineAudio(self.spec.play, self.rate, wav)
+        self.say("the played patch needs --wav FILE to be heard here (live audio output comes "
+                 "with neuromix.io.realtime); its parameters are not sent")
+        return None
+
+    # -- running ---------------------------------------------------------------------------
+    def step(self) -> np.ndarray:
+        """One control tick; returns the network's output row (one value per signal)."""
+        tick, values = self.tick, self.bank.values
+        if self.replay is not None:
+            self.replay.apply(tick, values)
+        if self.pygame is not None:
+            self.pygame.poll()
+            if self.pygame.quit:
+                self.stopping.set()
+        if self.gesture is not None:
+            self.gesture.record(tick, values)
+        self.network.params[0, self._slots] = values
+        row = self.network.process(1)[0]
+        for out in self.outputs.values():
+            out.update(tick, row)
+        if self.audio is not None:
+            self.audio.advance()
+        self.row = row
+        self.tick = tick + 1
+        return row
+
+    def end_tick(self, seconds: float | None) -> int | None:
+        """The tick to stop at: ``seconds``, or (offline) one second after the replay ends."""
+        if seconds is not None:
+            return int(round(seconds * self.rate))
+        if self.offline:
+            if self.replay is None:
+                raise PatchError("an offline run needs --seconds or a gesture to replay")
+            return self.replay.end_tick + self.rate
+        return None
+
+    def run(self, seconds: float | None = None, ticks: int | None = None) -> int:
+        """Run until ``seconds`` (or ``ticks``) have passed, or until stopped; returns ticks run.
+
+        Real time paces ticks by the clock and never skips one (a late tick runs at once, so
+        the output is the same as offline); offline runs them back to back.
+        """
+        end = ticks if ticks is not None else self.end_tick(seconds)
+        handlers = _stop_on_signals(self.stopping)
+        try:
+            start = time.perf_counter() - self.tick / self.rate
+            draw_every = max(1, self.rate // (self.window.fps if self.window else 30))
+            while (end is None or self.tick < end) and not self.stopping.is_set():
+                if not self.offline:
+                    _wait_until(start + self.tick / self.rate)
+                self.step()
+                if self.window is not None and self.tick % draw_every == 0:
+                    self.window.draw(self)
+        finally:
+            _restore(handlers)
+        return self.tick
+
+    # -- stopping --------------------------------------------------------------------------
+    def close(self) -> None:
+        """Note-offs for every sounding note, then the files written and the ports closed."""
+        if self._closed:
+            return
+        self._closed = True
+        errors = []
+        for out in getattr(self, "outputs", {}).values():
+            _collect(errors, out.release, self.tick)
+        sink = getattr(self, "sink", None)
+        if sink is not None:
+            if self.midi_file is not None:
+                _collect(errors, sink.recorder.save, self.midi_file)
+            _collect(errors, sink.close)
+        for res in [getattr(self, "gesture", None), getattr(self, "audio", None),
+                    getattr(self, "window", None), *self._resources]:
+            if res is not None:
+                _collect(errors, res.close)
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> "Instrument":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _collect(errors: list, fn, *args) -> None:
+    try:
+        fn(*args)
+    except Exception as err:  # finish every other closing step first
+        errors.append(err)
+
+
+def _wait_until(deadline: float) -> None:
+    """Sleep until ``deadline`` (perf_counter seconds), polling the last few hundred µs."""
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return
+        if left > SPIN:
+            time.sleep(left - SPIN)
+
+
+def _stop_on_signals(event: threading.Event):
+    """SIGINT and SIGTERM set ``event`` (the loop ends its tick and closes cleanly)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    saved = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        saved[sig] = signal.signal(sig, lambda *_: event.set())
+    return saved
+
+
+def _restore(saved) -> None:
+    for sig, handler in (saved or {}).items():
+        signal.signal(sig, handler)
+
+
+def _headless_pygame() -> None:
+    """pygame's event queue without a window (joysticks work while another window has focus)."""
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")
+    import pygame
+
+    pygame.display.init()
+
+
+def _once_printer():
+    """Print each distinct message once, to stderr."""
+    said = set()
+
+    def say(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            print(f"neuromix: {message}", file=sys.stderr, flush=True)
+    return say
