@@ -75,6 +75,7 @@ class Instrument:
         self.say = say or _once_printer()
         self.tick = 0
         self.stopping = threading.Event()
+        self.signalled: int | None = None  # SIGINT or SIGTERM, when one stopped the run
         self.midi_file, self._closed = midi_file, False
         self._resources: list = []
         names = [s.name for s in spec.inputs]
@@ -175,7 +176,7 @@ class Instrument:
         the output is the same as offline); offline runs them back to back.
         """
         end = ticks if ticks is not None else self.end_tick(seconds)
-        handlers = _stop_on_signals(self.stopping)
+        handlers = _stop_on_signals(self._signal)
         try:
             start = time.perf_counter() - self.tick / self.rate
             draw_every = max(1, self.rate // (self.window.fps if self.window else 30))
@@ -188,6 +189,10 @@ class Instrument:
         finally:
             _restore(handlers)
         return self.tick
+
+    def _signal(self, signum, frame) -> None:
+        self.signalled = signum
+        self.stopping.set()
 
     # -- stopping --------------------------------------------------------------------------
     def close(self) -> None:
@@ -234,14 +239,11 @@ def _wait_until(deadline: float) -> None:
             time.sleep(left - SPIN)
 
 
-def _stop_on_signals(event: threading.Event):
-    """SIGINT and SIGTERM set ``event`` (the loop ends its tick and closes cleanly)."""
+def _stop_on_signals(handler):
+    """SIGINT and SIGTERM call ``handler`` (the loop ends its tick and closes cleanly)."""
     if threading.current_thread() is not threading.main_thread():
         return None
-    saved = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        saved[sig] = signal.signal(sig, lambda *_: event.set())
-    return saved
+    return {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
 def _restore(saved) -> None:
