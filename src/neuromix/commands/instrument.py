@@ -49,6 +49,9 @@ def run(args) -> int:
     inst = Instrument(spec, offline=args.offline, window=not (args.no_window or args.offline),
                       midi_file=args.midi_file, record_gesture=args.record_gesture,
                       replay=args.replay, wav=args.wav, midi_port=port)
+    if not args.offline:
+        print(f"neuromix: playing {args.file} at {spec.rate} Hz (Ctrl-C stops)", file=sys.stderr,
+              flush=True)
     with inst:
         ticks = inst.run(seconds=args.seconds)
     notes = len([1 for _, m in inst.sink.recorder.events if m.type == "note_on"])

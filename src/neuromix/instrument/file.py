@@ -213,12 +213,14 @@ class _Reader:
                              hint=nearest(value, choices))
         return value
 
-    def pair(self, mapping, key, default, what, lo=-1e9, hi=1e9):
+    def pair(self, mapping, key, default, what, lo=-1e9, hi=1e9, distinct=True):
         value = mapping.get(key, default)
         line = _line(mapping, key) or _line(mapping)
         if (not isinstance(value, (list, tuple)) or len(value) != 2
-                or not all(_is_number(v) and lo <= v <= hi for v in value) or value[0] == value[1]):
-            raise PatchError(f"{what}: '{key}' must be two different numbers [low, high] within "
+                or not all(_is_number(v) and lo <= v <= hi for v in value)
+                or (distinct and value[0] == value[1])):
+            kind = "two different numbers" if distinct else "two numbers"
+            raise PatchError(f"{what}: '{key}' must be {kind} [low, high] within "
                              f"{lo:g}..{hi:g}, not {_plain(value)!r}", line=line)
         return float(value[0]), float(value[1])
 
@@ -464,7 +466,7 @@ class _Reader:
         if "pitch" not in spec:
             raise PatchError(f"{where}: notes need 'pitch: <signal>'", line=_line(spec))
         out: dict[str, Any] = {"channel": self.channel(spec, where)}
-        lo, hi = self.pair(spec, "notes", (48, 84), where, 0, 127)
+        lo, hi = self.pair(spec, "notes", (48, 84), where, 0, 127, distinct=False)
         if lo > hi or not (float(lo).is_integer() and float(hi).is_integer()):
             raise PatchError(f"{where}: 'notes' is [lowest, highest] MIDI note numbers",
                              line=_line(spec, "notes"))

@@ -137,6 +137,18 @@ class Replay:
 
 
 # -- pygame: mouse and joystick --------------------------------------------------------------
+def import_pygame(headless: bool = False):
+    """pygame, quietly, with joysticks read while another window has focus; ``headless`` gives
+    an event queue without a window (SDL's dummy video driver) unless a driver is chosen."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")
+    if headless:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    return pygame
+
+
 class PygameInputs:
     """Mouse (inside the window's pad) and joysticks, from the pygame event queue.
 
@@ -146,8 +158,9 @@ class PygameInputs:
     """
 
     def __init__(self, specs: list[InputSpec], bank: InputBank, pad=None):
-        import pygame
-
+        pygame = import_pygame(headless=pad is None)
+        pygame.display.init()
+        self.headless = pad is None
         self.pg, self.bank, self.pad = pygame, bank, pad
         self.mouse = [s for s in specs if s.source == "mouse"]
         self.sticks = [s for s in specs if s.source == "joystick"]
@@ -167,6 +180,12 @@ class PygameInputs:
             handler = self.handlers.get(event.type)
             if handler is not None:
                 handler(event)
+
+    def close(self) -> None:
+        if self.sticks:
+            self.pg.joystick.quit()
+        if self.headless:
+            self.pg.display.quit()
 
     def _quit(self, event) -> None:
         self.quit = True

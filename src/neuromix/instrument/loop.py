@@ -60,7 +60,8 @@ class Instrument:
     midi_file, record_gesture, wav : path or None
         Where to write the MIDI, the gesture recording and the played patch's audio.
     replay : path or None
-        A gesture to replay (overrides the file's ``replay``).
+        A gesture to replay. Without one, the file's ``replay`` plays in offline and
+        windowless runs (a window means a live player).
     midi_port : str, bool or None
         ``None`` for the file's choice (a virtual port by default), a port name, or False for
         no port at all.
@@ -101,7 +102,8 @@ class Instrument:
         self.audio = self._audio(wav)
         self.outputs = outputs_mod.build(spec.outputs, self.channels, self.rate, self.sink,
                                          self.audio, osc=not offline)
-        replay = replay or spec.replay
+        if replay is None and (offline or not window):
+            replay = spec.replay  # the file's gesture plays when no window gives live input
         self.replay = inputs_mod.Replay(replay, self.bank.names, self.rate) if replay else None
         self.gesture = (inputs_mod.GestureRecorder(record_gesture, self.bank.names, self.rate)
                         if record_gesture else None)
@@ -114,10 +116,9 @@ class Instrument:
 
             self.window = Window(spec, self.channels, **spec.window)
         if window or "joystick" in sources:
-            if not window:
-                _headless_pygame()
             self.pygame = inputs_mod.PygameInputs(spec.inputs, self.bank,
                                                   self.window.pad if self.window else None)
+            self._resources.append(self.pygame)
         if "midi" in sources:
             self._resources.append(inputs_mod.MidiInputs(spec.inputs, self.bank, self.say))
         if "osc" in sources:
@@ -249,17 +250,6 @@ def _stop_on_signals(handler):
 def _restore(saved) -> None:
     for sig, handler in (saved or {}).items():
         signal.signal(sig, handler)
-
-
-def _headless_pygame() -> None:
-    """pygame's event queue without a window (joysticks work while another window has focus)."""
-    import os
-
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
-    os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")
-    import pygame
-
-    pygame.display.init()
 
 
 def _once_printer():

@@ -45,11 +45,9 @@ class Window:
 
     def __init__(self, spec, channels: dict[str, int], width: int = 960, height: int = 600,
                  fps: int = 30):
-        import os
+        from neuromix.instrument.inputs import import_pygame
 
-        os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")
-        import pygame
-
+        pygame = import_pygame()
         pygame.display.init()
         pygame.font.init()
         self.pg, self.spec, self.channels, self.fps = pygame, spec, channels, int(fps)
