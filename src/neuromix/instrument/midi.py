@@ -103,7 +103,8 @@ def open_output(port: str | None = None):
         try:
             with quiet_stderr():
                 if port in (None, "virtual"):
-                    return backend.open_output(CLIENT_NAME, virtual=True), None
+                    return backend.open_output(CLIENT_NAME, virtual=True,
+                                               client_name=CLIENT_NAME), None
                 names = backend.get_output_names()
                 match = next((n for n in names if port in n), None)
                 if match is None:
@@ -129,7 +130,7 @@ def open_input(port: str | None, callback):
             with quiet_stderr():
                 if port in (None, "virtual"):
                     return backend.open_input(CLIENT_NAME + "-in", virtual=True,
-                                              callback=callback), None
+                                              client_name=CLIENT_NAME, callback=callback), None
                 names = backend.get_input_names()
                 match = next((n for n in names if port in n), None)
                 if match is None:
