@@ -55,6 +55,7 @@ class Window:
         title = spec.path.name if spec.path else "instrument"
         pygame.display.set_caption(f"neuromix — {title}")
         self.font = pygame.font.Font(None, 16)
+        self.small = pygame.font.Font(None, 14)
         self.size = (int(width), int(height))
         self.traces = {nid: deque(maxlen=TRACE) for nid in self._nodes()}
         self._layout()
@@ -68,7 +69,9 @@ class Window:
         side = min(h - 40, int(w * 0.38))
         self._pad = (20, 20, side, side)
         left = 40 + side
-        col = (w - left - 20) // 3
+        right = w - left - 20
+        widths = {"in": int(right * 0.25), "net": int(right * 0.45), "out": int(right * 0.3)}
+        starts = {"in": left, "net": left + widths["in"], "out": left + widths["in"] + widths["net"]}
         self.bars: dict[str, tuple] = {}
         kinds = {s.name: s.source for s in self.spec.inputs}
         columns = [
@@ -77,10 +80,10 @@ class Window:
             ("net", [(nid, (-1.0, 1.0)) for nid in self._nodes()]),
             ("out", [(o.name, (0.0, 1.0)) for o in self.spec.outputs]),
         ]
-        for c, (kind, items) in enumerate(columns):
-            x = left + c * col
+        for kind, items in columns:
+            x = starts[kind]
             step = min(44, (h - 40) // max(len(items), 1))
-            bar_w = col - 20 if kind != "net" else (col - 20) // 2
+            bar_w = widths[kind] - 20 if kind != "net" else (widths[kind] - 20) // 2
             for r, (name, (lo, hi)) in enumerate(items):
                 y = 20 + r * step + min(14, step // 2)
                 self.bars[f"{kind}:{name}"] = ((x, y, bar_w, max(3, min(10, step // 3))), lo, hi)
@@ -109,20 +112,20 @@ class Window:
                 value = out.value if out is not None else 0.0
             pg.draw.rect(surf, PANEL, rect)
             pg.draw.rect(surf, FILL[kind], bar_fill(rect, value, lo, hi))
-            surf.blit(self.font.render(self._label(kind, name, value), True, TEXT),
-                      (rect[0], rect[1] - 12))
+            surf.blit(self.font.render(f"{name} {value:+.2f}", True, TEXT), (rect[0], rect[1] - 12))
             if kind == "net":
                 self._draw_trace(rect, self.traces[name], lo, hi)
+                surf.blit(self.small.render(self._weights(name), True, TEXT),
+                          (rect[0] + rect[2] + 8, rect[1] - 12), (0, 0, rect[2] - 8, 14))
         pg.display.flip()
 
-    def _label(self, kind: str, name: str, value: float) -> str:
-        if kind != "net":
-            return f"{name} {value:+.2f}"
+    def _weights(self, name: str) -> str:
+        """A node's type and weighted inputs, e.g. ``neuron: x +2.2, loop +0.85``."""
         node = self.spec.network.nodes[name]
         weights = ", ".join(f"{i.key} {i.weight:+.2g}" if not isinstance(i.weight, Signal)
-                            else f"{i.key} ~{i.weight.ref}" for i in node.inputs[:4])
-        more = "…" if len(node.inputs) > 4 else ""
-        return f"{name} {value:+.2f}  {node.type}" + (f" ← {weights}{more}" if weights else "")
+                            else f"{i.key} ~{i.weight.ref}" for i in node.inputs[:3])
+        more = ", ..." if len(node.inputs) > 3 else ""
+        return f"{node.type}: {weights}{more}" if weights else node.type
 
     def _draw_pad(self, inst) -> None:
         pg, (x, y, w, h) = self.pg, self._pad
@@ -153,7 +156,7 @@ class Window:
         x, y, w, h = rect
         if len(trace) < 2:
             return
-        left, width = x + w + 8, w - 8
+        left, width = x + w + 8, w - 8  # the trace sits right of its bar, as wide
         points = [(left + int(i * width / (TRACE - 1)),
                    y + h - int(round((min(max(v, lo), hi) - lo) / (hi - lo) * h)))
                   for i, v in enumerate(trace)]
