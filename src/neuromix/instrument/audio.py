@@ -36,6 +36,8 @@ class OfflineAudio:
         from neuromix.engine.compiled import CompiledPatch
 
         self.compiled = CompiledPatch(graph)
+        self.compiled.process(1)  # load the kernel now, not inside the first tick
+        self.compiled.reset()
         self.rate, self.path = int(rate), Path(path)
         self.sr = int(round(self.compiled.sr))
         self.path.parent.mkdir(parents=True, exist_ok=True)

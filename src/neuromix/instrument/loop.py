@@ -42,9 +42,6 @@ from neuromix.instrument import outputs as outputs_mod
 from neuromix.instrument.file import InstrumentSpec
 from neuromix.instrument.midi import MidiRecorder, MidiSink, open_output
 
-SPIN = 0.0003  # seconds before a tick spent polling the clock instead of sleeping (precision)
-
-
 class Instrument:
     """A running instrument: its compiled network, input sources and outputs.
 
@@ -81,7 +78,7 @@ class Instrument:
         self._resources: list = []
         names = [s.name for s in spec.inputs]
         self.bank = inputs_mod.InputBank(names, [s.initial for s in spec.inputs])
-        self.network = CompiledPatch(spec.network)
+        self.network = _warm(CompiledPatch(spec.network))
         self._slots = np.array([self.network.index(f"{n}.value") for n in names], dtype=np.intp)
         self.channels = {name: i for i, name in enumerate(spec.signal_names)}
         self.row = np.zeros(len(self.channels))
@@ -142,6 +139,7 @@ class Instrument:
     def step(self) -> np.ndarray:
         """One control tick; returns the network's output row (one value per signal)."""
         tick, values = self.tick, self.bank.values
+        self.bank.changed.clear()
         if self.replay is not None:
             self.replay.apply(tick, values)
         if self.pygame is not None:
@@ -183,13 +181,28 @@ class Instrument:
             draw_every = max(1, self.rate // (self.window.fps if self.window else 30))
             while (end is None or self.tick < end) and not self.stopping.is_set():
                 if not self.offline:
-                    _wait_until(start + self.tick / self.rate)
+                    self._wait(start + self.tick / self.rate)
                 self.step()
                 if self.window is not None and self.tick % draw_every == 0:
                     self.window.draw(self)
         finally:
             _restore(handlers)
         return self.tick
+
+    def _wait(self, due: float) -> None:
+        """Wait for a tick's time; a new value from a threaded input (OSC, MIDI) lets the tick
+        run up to one period early, so input reaches the outputs at once (never more than one
+        tick ahead of the clock, so the rate holds)."""
+        early = due - 1.0 / self.rate
+        changed = self.bank.changed
+        while True:
+            now = time.perf_counter()
+            if now >= due or (now >= early and changed.is_set()):
+                return
+            if now < early:
+                time.sleep(early - now)
+            else:
+                changed.wait(due - now)
 
     def _signal(self, signum, frame) -> None:
         self.signalled = signum
@@ -223,21 +236,18 @@ class Instrument:
         self.close()
 
 
+def _warm(compiled):
+    """Run the kernel once and reset it, so its first tick does not load or compile it."""
+    compiled.process(1)
+    compiled.reset()
+    return compiled
+
+
 def _collect(errors: list, fn, *args) -> None:
     try:
         fn(*args)
     except Exception as err:  # finish every other closing step first
         errors.append(err)
-
-
-def _wait_until(deadline: float) -> None:
-    """Sleep until ``deadline`` (perf_counter seconds), polling the last few hundred µs."""
-    while True:
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            return
-        if left > SPIN:
-            time.sleep(left - SPIN)
 
 
 def _stop_on_signals(handler):
