@@ -22,8 +22,9 @@ import time
 import numpy as np
 
 
-def network_yaml(port: int) -> str:
-    lines = ["instrument: 1", "rate: {rate}", "inputs:",
+def network_yaml(port: int, rate: int) -> str:
+    """An instrument with two OSC inputs and 32 neurons whose last one gates a note."""
+    lines = ["instrument: 1", f"rate: {rate}", "inputs:",
              f"  in1: {{source: osc, address: /wek/inputs, index: 0, port: {port}}}",
              f"  in2: {{source: osc, address: /wek/inputs, index: 1, port: {port}}}",
              "network:", "  nodes:"]
@@ -69,7 +70,7 @@ def main(argv=None) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    spec = loads(network_yaml(port).replace("{rate}", str(args.rate)))
+    spec = loads(network_yaml(port, args.rate))
     neurons = sum(1 for n in spec.network.nodes.values() if n.type == "neuron")
     inst = Instrument(spec, midi_port=False)
     stamp = StampingPort()

@@ -5,8 +5,7 @@ then come from a gesture replay or OSC). MIDI goes to a virtual port named 'neur
 --midi-port NAME) and, with --midi-file, to a Standard MIDI File as well. --offline replays the
 gesture as fast as the machine can and writes the same MIDI file a real-time run would.
 
-Examples: neuromix instrument examples/mouse_to_midi.yaml
-          neuromix instrument examples/mouse_to_midi.yaml --offline --midi-file out.mid
+Example: neuromix instrument examples/instruments/mouse_to_midi.yaml --offline --midi-file out.mid
 """
 
 from __future__ import annotations

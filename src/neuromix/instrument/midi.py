@@ -114,9 +114,11 @@ def open_output(port: str | None = None):
                 return backend.open_output(match), None
         except Exception as err:  # rtmidi raises SystemError subclasses without a system
             reasons.append(f"{name}: {str(err).strip() or type(err).__name__}")
-    if port in (None, "virtual"):
+    if port in (None, "virtual") and not os.path.exists("/dev/snd/seq"):
         return None, ("no MIDI system here (no ALSA sequencer at /dev/snd/seq, no JACK server "
                       "running); MIDI goes only to --midi-file")
+    if port in (None, "virtual"):
+        return None, "cannot open a virtual MIDI port (" + "; ".join(reasons) + ")"
     return None, f"no MIDI output port '{port}': " + "; ".join(reasons)
 
 
