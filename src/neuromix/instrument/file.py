@@ -405,6 +405,7 @@ class _Reader:
             raise PatchError("'outputs:' must map output names to outputs, e.g. "
                              "cut: {type: cc, from: a, number: 74}", line=line)
         result = []
+        self.graph, self.linear = graph, linear  # what signals may name
         for name, spec in section.items():
             where = f"output '{name}'"
             nline = _line(section, name)
@@ -415,7 +416,6 @@ class _Reader:
                 raise PatchError(f"{where}: unknown type '{spec['type']}'", line=_line(spec, "type"),
                                  hint=nearest(spec["type"], OUTPUT_TYPES)
                                  or f"use {', '.join(OUTPUT_TYPES)}")
-            self.graph, self.linear = graph, linear
             settings = getattr(self, f"output_{spec['type']}")(spec, where, play)
             result.append(OutputSpec(str(name), spec["type"], settings, nline))
         used = {str(s.ref) for out in result for s in out.signals()}
