@@ -1,0 +1,121 @@
+"""Quick pictures of audio: waveform and spectrogram, one row per channel.
+
+matplotlib is imported inside the functions (with the headless ``Agg`` backend), so importing
+this module costs nothing.
+
+Examples
+--------
+>>> import numpy as np, tempfile, os
+>>> t = np.arange(4800) / 48000
+>>> path = os.path.join(tempfile.mkdtemp(), "sine.png")
+>>> overview(np.sin(2 * np.pi * 440 * t), 48000, path, title="a sine")
+>>> os.path.getsize(path) > 1000
+True
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+
+DB_RANGE = 90.0  # dynamic range shown in spectrograms
+
+
+def pyplot():
+    """matplotlib's pyplot on the non-interactive Agg backend (safe without a display)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def as_channels(audio) -> np.ndarray:
+    """Audio as a (frames, channels) float array; a 1-D signal becomes one channel."""
+    audio = np.asarray(audio, dtype=np.float64)
+    if audio.ndim == 1:
+        return audio[:, None]
+    if audio.ndim != 2:
+        raise ValueError(f"audio must be 1-D or (frames, channels), not shape {audio.shape}")
+    return audio
+
+
+def spectrogram_nfft(frames: int) -> int:
+    """A power-of-two FFT size that suits a signal of ``frames`` samples (64 to 2048)."""
+    n = 2048
+    while n > 64 and n * 4 > frames:
+        n //= 2
+    return n
+
+
+def draw_waveform(ax, x: np.ndarray, sr: float, label: str | None = None) -> None:
+    """Waveform against time in seconds (min/max envelope when there are many samples)."""
+    n = len(x)
+    t_end = n / sr
+    if n > 4000:
+        step = int(np.ceil(n / 2000))
+        m = n // step
+        blocks = x[: m * step].reshape(m, step)
+        t = (np.arange(m) + 0.5) * step / sr
+        ax.fill_between(t, blocks.min(axis=1), blocks.max(axis=1), color="C0", lw=0)
+    else:
+        ax.plot(np.arange(n) / sr, x, color="C0", lw=0.8)
+    ax.set_xlim(0, t_end if n else 1)
+    ax.set_ylabel(label or "amplitude")
+    ax.grid(alpha=0.3)
+
+
+def draw_spectrogram(ax, x: np.ndarray, sr: float) -> None:
+    """Spectrogram in dB (relative to the loudest bin) against time and frequency."""
+    nfft = spectrogram_nfft(len(x))
+    if len(x) < 2 * nfft:
+        x = np.pad(x, (0, 2 * nfft - len(x)))
+    x = x + 1e-12 * np.random.default_rng(0).standard_normal(len(x))  # keeps silence drawable
+    spec, _, _, image = ax.specgram(x, NFFT=nfft, Fs=sr, noverlap=nfft // 2, cmap="magma",
+                                    scale="dB")
+    top = 10 * np.log10(max(float(spec.max()), 1e-30))
+    image.set_clim(top - DB_RANGE, top)
+    ax.set_ylabel("Hz")
+
+
+def overview(audio, sr: float, path, title: str | None = None) -> None:
+    """Write a PNG of the waveform and spectrogram of every channel of ``audio``.
+
+    Parameters
+    ----------
+    audio : array_like
+        (frames,) for one channel or (frames, channels).
+    sr : float
+        Sample rate in Hz.
+    path : str or os.PathLike
+        Where to write the PNG (its folder is created).
+    title : str, optional
+        A title over the figure.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> stereo = np.zeros((1000, 2)); stereo[:, 1] = 0.5
+    >>> out = os.path.join(tempfile.mkdtemp(), "s.png")
+    >>> overview(stereo, 8000, out)
+    >>> os.path.exists(out)
+    True
+    """
+    plt = pyplot()
+    x = as_channels(audio)
+    chans = x.shape[1]
+    fig, axes = plt.subplots(2 * chans, 1, figsize=(9, 2.6 * 2 * chans), squeeze=False,
+                             constrained_layout=True)
+    for c in range(chans):
+        label = "amplitude" if chans == 1 else f"channel {c + 1}"
+        draw_waveform(axes[2 * c, 0], x[:, c], sr, label)
+        draw_spectrogram(axes[2 * c + 1, 0], x[:, c], sr)
+    axes[-1, 0].set_xlabel("seconds")
+    if title:
+        fig.suptitle(title)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
