@@ -104,3 +104,15 @@ def test_cli_reports_bad_file_without_traceback(write, capsys):
     assert main(["instrument", str(path), "--offline", "--seconds", "1"]) == 2
     err = capsys.readouterr().err
     assert "line 2" in err and "Traceback" not in err
+
+
+def test_the_instrument_file_in_the_docs_loads(tmp_path):
+    import re
+
+    from instrument_helpers import ROOT
+
+    text = (ROOT / "docs" / "instruments.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    (tmp_path / "mouse_to_midi.csv").write_text("tick,seconds,x,y\n0,0.0,0.5,0.5\n")
+    spec = loads(block, base=tmp_path)
+    assert [o.name for o in spec.outputs] == ["melody", "brightness"]
