@@ -38,7 +38,9 @@ from neuromix.graph.graph import Graph, Node, PatchError, Ref, nearest
 
 FORMAT_VERSION = 1
 TOP_LEVEL = ("instrument", "rate", "seed", "inputs", "network", "outputs", "play", "replay",
-             "midi", "window")
+             "midi", "window", "learn")
+LEARN_KEYS = ("inputs", "outputs", "hidden", "activations", "learning_rate", "epochs", "seed",
+              "validation", "patience", "record_rate", "examples", "model", "control_port")
 SOURCES = ("mouse", "joystick", "midi", "osc", "replay")
 OUTPUT_TYPES = ("notes", "cc", "bend", "osc", "param")
 SCALES = {
@@ -111,6 +113,29 @@ class OutputSpec:
 
 
 @dataclass
+class LearnSpec:
+    """The ``learn`` section: a network taught by examples (record, train, run).
+
+    Its hidden neurons are network nodes ``mlp<layer>_<j>``, its outputs network nodes named
+    after ``outputs``; training sets their weights and biases.
+    """
+
+    inputs: list[str]
+    outputs: dict[str, tuple[float, float]]  # name -> the range its slider covers
+    settings: Any  # mlp.Settings
+    record_rate: float = 20.0
+    examples: Path | None = None
+    model: Path | None = None
+    control_port: int = WEKINATOR_INPUT_PORT
+
+    def node_ids(self) -> list[list[str]]:
+        """Node ids layer by layer: hidden layers, then the outputs."""
+        hidden = [[f"mlp{i + 1}_{j}" for j in range(n)]
+                  for i, n in enumerate(self.settings.hidden)]
+        return hidden + [list(self.outputs)]
+
+
+@dataclass
 class InstrumentSpec:
     """A whole validated instrument: what the loop runs."""
 
@@ -125,6 +150,7 @@ class InstrumentSpec:
     midi: dict[str, Any] = field(default_factory=dict)
     window: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    learn: LearnSpec | None = None
 
     @property
     def signal_names(self) -> list[str]:
@@ -243,9 +269,10 @@ class _Reader:
             raise PatchError("the instrument has no 'outputs:' section", line=1,
                              hint="e.g. outputs: {cut: {type: cc, from: x, number: 74}}")
         inputs = self.inputs(doc["inputs"], _line(doc, "inputs"))
+        learn = self.learn(doc["learn"], inputs) if "learn" in doc else None
         network = doc.get("network", "linear")
         linear = network == "linear"
-        graph = self.network(network, inputs, rate, seed, _line(doc, "network"))
+        graph = self.network(network, inputs, rate, seed, _line(doc, "network"), learn)
         play = self.play(doc["play"], _line(doc, "play")) if "play" in doc else None
         outputs = self.outputs(doc["outputs"], _line(doc, "outputs"), graph, linear, play)
         replay = None
@@ -264,7 +291,8 @@ class _Reader:
         window = _plain(doc.get("window", {}))
         if not isinstance(window, dict) or any(k not in ("width", "height", "fps") for k in window):
             raise PatchError("'window' takes width, height and fps", line=_line(doc, "window"))
-        return InstrumentSpec(rate, seed, inputs, graph, linear, outputs, play, replay, midi, window)
+        return InstrumentSpec(rate, seed, inputs, graph, linear, outputs, play, replay, midi, window,
+                              learn=learn)
 
     def inputs(self, section, line) -> list[InputSpec]:
         if not isinstance(section, dict) or not section:
@@ -348,7 +376,63 @@ class _Reader:
         self.keys(spec, ("source", "value"), where)
         return {}, float(self.number(spec, "value", 0.0, -1e9, 1e9, where))
 
-    def network(self, section, inputs, rate, seed, line) -> Graph:
+    def learn(self, section, inputs) -> LearnSpec:
+        from neuromix.instrument.mlp import Settings
+
+        where = "learn"
+        if not isinstance(section, dict):
+            raise PatchError("'learn:' is a mapping with outputs: {name: [low, high]} and "
+                             "training settings", line=_line(section))
+        self.keys(section, LEARN_KEYS, where)
+        names = [s.name for s in inputs]
+        chosen = section.get("inputs", names)
+        if not isinstance(chosen, list) or not chosen or any(n not in names for n in chosen):
+            bad = next((n for n in chosen if n not in names), None) if isinstance(chosen, list) \
+                else chosen
+            raise PatchError(f"learn: 'inputs' lists input names; there is no input {bad!r}",
+                             line=_line(section, "inputs"), hint=nearest(bad, names))
+        outs = section.get("outputs")
+        if not isinstance(outs, dict) or not outs:
+            raise PatchError("learn: 'outputs' maps each taught output to its range, e.g. "
+                             "{cutoff: [0, 1]}", line=_line(section, "outputs") or _line(section))
+        outputs = {}
+        for name in outs:
+            if not isinstance(name, str) or not name.isidentifier() or name in names:
+                raise PatchError(f"learn: output '{name}' needs a name of its own (letters, "
+                                 f"digits, '_'; not an input's)", line=_line(outs, name))
+            outputs[name] = self.pair(outs, name, None, f"learn output '{name}'")
+        hidden = section.get("hidden", [8])
+        if (not isinstance(hidden, list) or not hidden
+                or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 256
+                           for n in hidden)):
+            raise PatchError("learn: 'hidden' lists layer sizes, e.g. [8, 8]",
+                             line=_line(section, "hidden"))
+        acts = section.get("activations", ["tanh"])
+        acts = [acts] if isinstance(acts, str) else acts
+        try:
+            settings = Settings(
+                hidden=tuple(hidden), activations=tuple(_plain(acts)),
+                learning_rate=float(self.number(section, "learning_rate", 0.01, 1e-6, 10, where)),
+                epochs=self.number(section, "epochs", 2000, 1, 10**7, where, integer=True),
+                seed=self.number(section, "seed", 0, 0, 2**31 - 1, where, integer=True),
+                validation=float(self.number(section, "validation", 0.2, 0, 0.9, where)),
+                patience=self.number(section, "patience", 200, 1, 10**7, where, integer=True))
+        except (ValueError, TypeError) as err:
+            raise PatchError(f"learn: {err}", line=_line(section, "activations")
+                             or _line(section)) from None
+        paths = {}
+        for key in ("examples", "model"):
+            if key in section:
+                if not isinstance(section[key], str):
+                    raise PatchError(f"learn: '{key}' is a file path", line=_line(section, key))
+                paths[key] = self.base / section[key]
+        return LearnSpec(list(chosen), outputs, settings,
+                         float(self.number(section, "record_rate", 20, 0.1, 4000, where)),
+                         paths.get("examples"), paths.get("model"),
+                         self.number(section, "control_port", WEKINATOR_INPUT_PORT, 1, 65535,
+                                     where, integer=True))
+
+    def network(self, section, inputs, rate, seed, line, learn=None) -> Graph:
         from ruamel.yaml.comments import CommentedMap
 
         from neuromix.compiler.passes import plan_graph
@@ -372,6 +456,8 @@ class _Reader:
                                  hint="inputs are network nodes already; rename the node")
         nodes = {s.name: Node(s.name, "input", params={"value": s.initial}, line=s.line)
                  for s in inputs}
+        if learn is not None:
+            nodes.update(self.learned_nodes(learn, graph))
         nodes.update(graph.nodes)
         graph.nodes = nodes
         graph.outputs = [Ref(nid) for nid in nodes]
@@ -380,6 +466,40 @@ class _Reader:
         except PatchError as err:
             raise err.located(None, err.line or lines_for(err, lines)) from None
         return graph
+
+    def learned_nodes(self, learn: LearnSpec, graph: Graph) -> dict[str, Node]:
+        """The taught network as neuron nodes: weights from the model file if it exists, else 0."""
+        from neuromix.graph.graph import Input
+        from neuromix.instrument.mlp import Model
+
+        ids = learn.node_ids()
+        sources = [learn.inputs] + ids[:-1]
+        acts = [*learn.settings.activations, "identity"]
+        layers = None
+        if learn.model is not None and learn.model.is_file():
+            try:
+                model = Model.load(learn.model)
+            except (ValueError, KeyError, TypeError) as err:
+                raise PatchError(f"learn: the model file '{learn.model.name}' cannot be read "
+                                 f"({err})") from None
+            if (model.inputs != learn.inputs or model.outputs != list(learn.outputs)
+                    or model.activations != list(learn.settings.activations)
+                    or [len(b) for b in model.biases[:-1]] != list(learn.settings.hidden)):
+                raise PatchError(f"learn: the model file '{learn.model.name}' was trained for "
+                                 f"another shape (inputs, outputs, hidden sizes or activations)",
+                                 hint="train again with 'neuromix train'")
+            layers = model.layers()
+        nodes = {}
+        for layer, (names, srcs, act) in enumerate(zip(ids, sources, acts)):
+            for j, nid in enumerate(names):
+                if nid in graph.nodes:
+                    raise PatchError(f"a network node is called '{nid}' like a learned node",
+                                     node=nid, line=graph.nodes[nid].line)
+                w = layers[layer][0][j] if layers else [0.0] * len(srcs)
+                bias = float(layers[layer][1][j]) if layers else 0.0
+                nodes[nid] = Node(nid, "neuron", params={"bias": bias}, options={"act": act},
+                                  inputs=[Input(Ref(s), float(wi)) for s, wi in zip(srcs, w)])
+        return nodes
 
     def play(self, section, line) -> Graph:
         from neuromix.compiler.passes import plan_graph

@@ -298,15 +298,19 @@ class MidiInputs:
 
 # -- OSC in ----------------------------------------------------------------------------------
 class OscInputs:
-    """OSC values to named inputs: one UDP server per port, ``address`` + argument ``index``."""
+    """OSC values to named inputs: one UDP server per port, ``address`` + argument ``index``.
 
-    def __init__(self, specs: list[InputSpec], bank: InputBank, say=print):
+    ``extra`` adds handlers on a port ({port: {address: handler}}), for control messages.
+    """
+
+    def __init__(self, specs: list[InputSpec], bank: InputBank, say=print,
+                 extra: dict[int, dict] | None = None):
         from pythonosc.dispatcher import Dispatcher
         from pythonosc.osc_server import ThreadingOSCUDPServer
 
         self.bank = bank
         self.servers = []
-        by_port: dict[int, list[InputSpec]] = {}
+        by_port: dict[int, list[InputSpec]] = {port: [] for port in extra or {}}
         for spec in specs:
             if spec.source == "osc":
                 by_port.setdefault(spec.options["port"], []).append(spec)
@@ -315,10 +319,12 @@ class OscInputs:
             for address in {s.options["address"] for s in group}:
                 targets = [s for s in group if s.options["address"] == address]
                 dispatcher.map(address, self._handler(targets))
+            for address, handler in (extra or {}).get(port, {}).items():
+                dispatcher.map(address, handler)
             try:
                 server = ThreadingOSCUDPServer(("0.0.0.0", port), dispatcher)
             except OSError as err:
-                say(f"cannot listen for OSC on port {port} ({err.strerror}); those inputs keep "
+                say(f"cannot listen for OSC on port {port} ({err.strerror}); its inputs keep "
                     f"their start values")
                 continue
             threading.Thread(target=self._serve, args=(server,), daemon=True,

@@ -104,7 +104,11 @@ class Instrument:
         self.replay = inputs_mod.Replay(replay, self.bank.names, self.rate) if replay else None
         self.gesture = (inputs_mod.GestureRecorder(record_gesture, self.bank.names, self.rate)
                         if record_gesture else None)
-        self.window = self.pygame = None
+        self.window = self.pygame = self.teacher = None
+        if spec.learn is not None:
+            from neuromix.instrument.teach import Teacher
+
+            self.teacher = Teacher(self, spec.learn, self.say)
         if offline:
             return
         sources = {s.source for s in spec.inputs}
@@ -118,8 +122,10 @@ class Instrument:
             self._resources.append(self.pygame)
         if "midi" in sources:
             self._resources.append(inputs_mod.MidiInputs(spec.inputs, self.bank, self.say))
-        if "osc" in sources:
-            self._resources.append(inputs_mod.OscInputs(spec.inputs, self.bank, self.say))
+        if "osc" in sources or self.teacher is not None:
+            extra = ({spec.learn.control_port: self.teacher.osc_handlers()}
+                     if self.teacher is not None else None)
+            self._resources.append(inputs_mod.OscInputs(spec.inputs, self.bank, self.say, extra))
 
     def _has_midi_outputs(self) -> bool:
         return any(o.type in outputs_mod.MIDI_TYPES for o in self.spec.outputs)
@@ -148,10 +154,13 @@ class Instrument:
                 self.stopping.set()
         if self.gesture is not None:
             self.gesture.record(tick, values)
+        if self.teacher is not None:
+            self.teacher.tick(tick, values)
         self.network.params[0, self._slots] = values
         row = self.network.process(1)[0]
-        for out in self.outputs.values():
-            out.update(tick, row)
+        if self.teacher is None or self.teacher.running:
+            for out in self.outputs.values():
+                out.update(tick, row)
         if self.audio is not None:
             self.audio.advance()
         self.row = row
@@ -215,6 +224,8 @@ class Instrument:
             return
         self._closed = True
         errors = []
+        if getattr(self, "teacher", None) is not None:
+            _collect(errors, self.teacher.close)
         for out in getattr(self, "outputs", {}).values():
             _collect(errors, out.release, self.tick)
         sink = getattr(self, "sink", None)
