@@ -106,3 +106,38 @@ def test_window_draws_bars_where_the_values_are(inst):
     assert x0 + w < xs[0] < xs[1] < xs[2] < inst.window.size[0]
     # the pad shows a dot where the mouse is
     assert tuple(surface.get_at((x0 + (w - 1) // 4, y0 + h - 3)))[:3] == FILL["in"]
+
+
+TAUGHT = """\
+rate: 100
+inputs:
+  x: {source: mouse, axis: x}
+  y: {source: mouse, axis: y}
+learn:
+  outputs: {bright: [0, 10], rough: [-1, 1]}
+  hidden: [3]
+  epochs: 50
+outputs:
+  c: {type: cc, from: bright, range: [0, 10], number: 1}
+"""
+
+
+def test_teaching_keys_and_sliders():
+    with Instrument(loads(TAUGHT), window=True, midi_port=False) as inst:
+        teacher = inst.teacher
+        (sx, sy, sw, sh), lo, hi = inst.window.sliders["bright"]
+        post(pygame.MOUSEBUTTONDOWN, pos=(sx + (sw - 1) // 4, sy + sh // 2), button=1)
+        post(pygame.KEYDOWN, key=pygame.K_r, mod=0, unicode="r", scancode=0)
+        x0, y0, w, h = inst.window.pad()
+        post(pygame.MOUSEMOTION, pos=(x0 + w - 1, y0), rel=(0, 0), buttons=(0, 0, 0))
+        inst.run(ticks=10)
+        assert teacher.targets[0] == pytest.approx(2.5, abs=0.05) and teacher.recording
+        assert inst.bank.values.tolist() == [1.0, 1.0]  # the pad still plays
+        post(pygame.KEYDOWN, key=pygame.K_r, mod=0, unicode="r", scancode=0)
+        post(pygame.KEYDOWN, key=pygame.K_SPACE, mod=0, unicode=" ", scancode=0)
+        inst.run(ticks=inst.tick + 2)
+        assert not teacher.recording and not teacher.running and len(teacher.x) == 2
+        inst.window.draw(inst)
+        (bx, by, bw, bh), _, _ = inst.window.sliders["bright"]
+        colour = tuple(inst.window.surface.get_at((bx + bw // 8, by + bh // 2)))[:3]
+        assert colour == FILL["out"]

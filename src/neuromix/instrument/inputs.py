@@ -157,8 +157,9 @@ class PygameInputs:
     the pad's rectangle (x, y, w, h) in window pixels.
     """
 
-    def __init__(self, specs: list[InputSpec], bank: InputBank, pad=None):
+    def __init__(self, specs: list[InputSpec], bank: InputBank, pad=None, on_event=None):
         pygame = import_pygame(headless=pad is None)
+        self.on_event = on_event  # sees every event first; True means it was used
         pygame.display.init()
         self.headless = pad is None
         self.pg, self.bank, self.pad = pygame, bank, pad
@@ -177,6 +178,8 @@ class PygameInputs:
 
     def poll(self) -> None:
         for event in self.pg.event.get():
+            if self.on_event is not None and self.on_event(event):
+                continue
             handler = self.handlers.get(event.type)
             if handler is not None:
                 handler(event)

@@ -117,8 +117,11 @@ class Instrument:
 
             self.window = Window(spec, self.channels, **spec.window)
         if window or "joystick" in sources:
-            self.pygame = inputs_mod.PygameInputs(spec.inputs, self.bank,
-                                                  self.window.pad if self.window else None)
+            teaching = self.window is not None and self.teacher is not None
+            self.pygame = inputs_mod.PygameInputs(
+                spec.inputs, self.bank, self.window.pad if self.window else None,
+                on_event=(lambda event: self.window.handle(event, self.teacher)) if teaching
+                else None)
             self._resources.append(self.pygame)
         if "midi" in sources:
             self._resources.append(inputs_mod.MidiInputs(spec.inputs, self.bank, self.say))

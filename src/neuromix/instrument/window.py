@@ -27,6 +27,8 @@ BACKGROUND, PANEL, TEXT = (18, 20, 24), (40, 44, 52), (200, 204, 212)
 FILL = {"in": (90, 180, 250), "net": (250, 180, 70), "out": (120, 220, 130)}
 POSITIVE, NEGATIVE = (80, 140, 255), (255, 90, 80)
 UNIPOLAR = {"mouse", "midi"}
+RECORD = (235, 70, 70)
+KEYS = "r record · t train · esc cancel · space run/stop · c capture · x delete examples"
 TRACE = 120  # values kept per node trace
 
 
@@ -74,12 +76,20 @@ class Window:
         starts = {"in": left, "net": left + widths["in"], "out": left + widths["in"] + widths["net"]}
         self.bars: dict[str, tuple] = {}
         kinds = {s.name: s.source for s in self.spec.inputs}
+        taught = dict(self.spec.learn.outputs) if self.spec.learn else {}
         columns = [
             ("in", [(s.name, (0.0, 1.0) if kinds[s.name] in UNIPOLAR
                      and s.options.get("event") != "bend" else (-1.0, 1.0)) for s in self.spec.inputs]),
-            ("net", [(nid, (-1.0, 1.0)) for nid in self._nodes()]),
+            ("net", [(nid, taught.get(nid, (-1.0, 1.0))) for nid in self._nodes()]),
             ("out", [(o.name, (0.0, 1.0)) for o in self.spec.outputs]),
         ]
+        self.sliders: dict[str, tuple] = {}  # the values to record, for a taught network
+        learn = self.spec.learn
+        if learn is not None:
+            for i, (name, (lo, hi)) in enumerate(learn.outputs.items()):
+                y = 20 + side + 28 + i * 26
+                if y + 12 < h - 30:
+                    self.sliders[name] = ((20, y, side, 12), lo, hi)
         for kind, items in columns:
             x = starts[kind]
             step = min(44, (h - 40) // max(len(items), 1))
@@ -97,10 +107,12 @@ class Window:
         pg, surf = self.pg, self.surface
         surf.fill(BACKGROUND)
         self._draw_pad(inst)
+        if inst.teacher is not None:
+            self._draw_teaching(inst.teacher)
         values = dict(zip(inst.bank.names, inst.bank.values))
         for nid in self.traces:
             self.traces[nid].append(float(inst.row[self.channels[nid]]))
-        self._draw_weights()
+        self._draw_weights(inst.network)
         for key, (rect, lo, hi) in self.bars.items():
             kind, name = key.split(":", 1)
             if kind == "in":
@@ -115,17 +127,70 @@ class Window:
             surf.blit(self.font.render(f"{name} {value:+.2f}", True, TEXT), (rect[0], rect[1] - 12))
             if kind == "net":
                 self._draw_trace(rect, self.traces[name], lo, hi)
-                surf.blit(self.small.render(self._weights(name), True, TEXT),
+                surf.blit(self.small.render(self._weights(name, inst.network), True, TEXT),
                           (rect[0] + rect[2] + 8, rect[1] - 12), (0, 0, rect[2] - 8, 14))
         pg.display.flip()
 
-    def _weights(self, name: str) -> str:
+    @staticmethod
+    def _weight(network, node, inp):
+        """A constant input weight's live value (it may have been set, or trained), else None."""
+        if isinstance(inp.weight, Signal):
+            return None
+        return network.get(f"{node.id}.w.{inp.key}") if f"{node.id}.w.{inp.key}" in \
+            network.addresses else inp.weight
+
+    def _weights(self, name: str, network) -> str:
         """A node's type and weighted inputs, e.g. ``neuron: x +2.2, loop +0.85``."""
         node = self.spec.network.nodes[name]
-        weights = ", ".join(f"{i.key} {i.weight:+.2g}" if not isinstance(i.weight, Signal)
-                            else f"{i.key} ~{i.weight.ref}" for i in node.inputs[:3])
+        live = [(i, self._weight(network, node, i)) for i in node.inputs[:3]]
+        weights = ", ".join(f"{i.key} {w:+.2g}" if w is not None else f"{i.key} ~{i.weight.ref}"
+                            for i, w in live)
         more = ", ..." if len(node.inputs) > 3 else ""
         return f"{node.type}: {weights}{more}" if weights else node.type
+
+    def handle(self, event, teacher) -> bool:
+        """Keys and sliders of record / train / run; True when the event was theirs."""
+        pg = self.pg
+        if event.type == pg.KEYDOWN:
+            command = {pg.K_r: "stopRecording" if teacher.recording else "startRecording",
+                       pg.K_t: "train", pg.K_ESCAPE: "cancelTrain",
+                       pg.K_SPACE: "stopRunning" if teacher.running else "startRunning",
+                       pg.K_c: "capture", pg.K_x: "deleteAllExamples"}.get(event.key)
+            if command:
+                teacher.post(command)
+            return command is not None
+        pressed = (event.type == pg.MOUSEBUTTONDOWN and event.button == 1) or (
+            event.type == pg.MOUSEMOTION and event.buttons and event.buttons[0])
+        if not pressed:
+            return False
+        for i, ((x, y, w, h), lo, hi) in enumerate(self.sliders.values()):
+            px, py = event.pos
+            if x <= px < x + w and y - 4 <= py < y + h + 4:
+                teacher.targets[i] = lo + (hi - lo) * min(max((px - x) / (w - 1), 0.0), 1.0)
+                return True
+        return False
+
+    def _draw_teaching(self, teacher) -> None:
+        """The sliders (values to record) and a status line."""
+        surf, pg = self.surface, self.pg
+        for i, (name, (rect, lo, hi)) in enumerate(self.sliders.items()):
+            value = float(teacher.targets[i])
+            pg.draw.rect(surf, PANEL, rect)
+            pg.draw.rect(surf, RECORD if teacher.recording else FILL["out"],
+                         bar_fill(rect, value, lo, hi))
+            surf.blit(self.font.render(f"record {name} = {value:.3g}", True, TEXT),
+                      (rect[0], rect[1] - 12))
+        state = ["RUNNING" if teacher.running else "stopped",
+                 f"{'RECORDING ' if teacher.recording else ''}{len(teacher.x)} examples"]
+        if teacher.training is not None and teacher.training.is_alive() and teacher.progress:
+            epoch, _, val = teacher.progress
+            state.append(f"training: epoch {epoch}, error {val / 2:.2%}")
+        elif teacher.model is not None:
+            state.append(f"trained: error {teacher.model.error:.2%}")
+        w, h = self.size
+        surf.blit(self.font.render("  |  ".join(state), True, RECORD if teacher.recording
+                                   else TEXT), (20, h - 34))
+        surf.blit(self.small.render(KEYS, True, TEXT), (20, h - 18))
 
     def _draw_pad(self, inst) -> None:
         pg, (x, y, w, h) = self.pg, self._pad
@@ -139,18 +204,19 @@ class Window:
             pg.draw.line(self.surface, BACKGROUND, (x, py), (x + w - 1, py))
             pg.draw.circle(self.surface, FILL["in"], (px, py), 6)
 
-    def _draw_weights(self) -> None:
+    def _draw_weights(self, network) -> None:
         for nid in self.traces:
             node = self.spec.network.nodes[nid]
             (tx, ty, _, th), _, _ = self.bars[f"net:{nid}"]
             for inp in node.inputs:
                 src = self.bars.get(f"in:{inp.ref.node}")
-                if src is None or isinstance(inp.weight, Signal):
+                weight = self._weight(network, node, inp)
+                if src is None or weight is None or weight == 0.0:
                     continue
                 (sx, sy, sw, sh), _, _ = src
-                colour = POSITIVE if inp.weight >= 0 else NEGATIVE
+                colour = POSITIVE if weight >= 0 else NEGATIVE
                 self.pg.draw.line(self.surface, colour, (sx + sw, sy + sh // 2), (tx, ty + th // 2),
-                                  max(1, min(5, int(round(abs(inp.weight))))))
+                                  max(1, min(5, int(round(abs(weight))))))
 
     def _draw_trace(self, rect, trace, lo: float, hi: float) -> None:
         x, y, w, h = rect
