@@ -23,8 +23,9 @@ Examples
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from neuromix.instrument.atomic import temporary_beside
 
 
 class OfflineAudio:
@@ -40,10 +41,7 @@ class OfflineAudio:
         self.compiled.reset()
         self.rate, self.path = int(rate), Path(path)
         self.sr = int(round(self.compiled.sr))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                        suffix=".part")
-        os.close(fd)
+        self.tmp = temporary_beside(self.path)
         self.file = sf.SoundFile(self.tmp, "w", samplerate=self.sr,
                                  channels=self.compiled.channels, subtype="FLOAT", format="WAV")
         self.ticks = 0

@@ -32,13 +32,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 import threading
 from pathlib import Path
 
 import numpy as np
 
 from neuromix.graph.graph import PatchError
+from neuromix.instrument.atomic import temporary_beside
 from neuromix.instrument.file import InputSpec
 
 MOUSE_BUTTONS = {1: "left", 2: "middle", 3: "right"}
@@ -72,10 +72,8 @@ class GestureRecorder:
 
     def __init__(self, path, names: list[str], rate: int):
         self.path, self.names, self.rate = Path(path), list(names), rate
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
-                                        suffix=".part")
-        self.fh = os.fdopen(fd, "w", newline="", encoding="utf-8")
+        self.tmp = temporary_beside(self.path)
+        self.fh = open(self.tmp, "w", newline="", encoding="utf-8")
         self.writer = csv.writer(self.fh, lineterminator="\n")
         self.writer.writerow(["tick", "seconds", *self.names])
         self.last: np.ndarray | None = None

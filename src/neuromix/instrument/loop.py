@@ -140,8 +140,9 @@ class Instrument:
             from neuromix.instrument.audio import OfflineAudio
 
             return OfflineAudio(self.spec.play, self.rate, wav)
-        self.say("the played patch needs --wav FILE to be heard here (live audio output comes "
-                 "with neuromix.io.realtime); its parameters are not sent")
+        self.say("the played patch is heard only with --wav FILE here (live audio output comes "
+                 "with the real-time stream); its parameters are not sent" if not self.offline
+                 else "the played patch is rendered only with --wav FILE")
         return None
 
     # -- running ---------------------------------------------------------------------------

@@ -22,8 +22,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
-from pathlib import Path
+
+from neuromix.instrument.atomic import temporary_beside
 
 TEMPO = 1_000_000  # microseconds per beat: with ticks_per_beat = rate, one MIDI tick per control tick
 CLIENT_NAME = "neuromix"
@@ -55,10 +55,7 @@ class MidiRecorder:
 
     def save(self, path) -> None:
         """Write the file atomically (a temporary file renamed into place)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        os.close(fd)
+        tmp = temporary_beside(path)
         try:
             self.midi_file().save(tmp)
             os.replace(tmp, path)

@@ -83,7 +83,8 @@ class Model:
     in_scale: np.ndarray
     out_offset: np.ndarray
     out_scale: np.ndarray
-    history: list[tuple[float, float]] = field(default_factory=list)  # (train, validation)
+    history: list[tuple[float, float]] = field(default_factory=list)  # (train, validation);
+    # per epoch of this training, not saved (the file keeps the count)
     error: float = float("nan")  # validation RMS error as a share of each output's range
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -109,7 +110,7 @@ class Model:
                 "biases": [b.tolist() for b in self.biases],
                 "scaling": {k: getattr(self, k).tolist()
                             for k in ("in_offset", "in_scale", "out_offset", "out_scale")},
-                "history": self.history}
+                "epochs": len(self.history)}
         return json.dumps(data, indent=1)
 
     @classmethod
@@ -119,13 +120,12 @@ class Model:
         return cls(data["inputs"], data["outputs"], data["activations"],
                    [np.array(w, dtype=float) for w in data["weights"]],
                    [np.array(b, dtype=float) for b in data["biases"]], **scaling,
-                   history=[tuple(h) for h in data.get("history", [])],
                    error=float(data.get("error", float("nan"))))
 
     def save(self, path) -> None:
-        from neuromix.graph.patchfile import atomic_write_text
+        from neuromix.instrument.atomic import write_text
 
-        atomic_write_text(path, self.to_json())
+        write_text(path, self.to_json())
 
     @classmethod
     def load(cls, path) -> "Model":

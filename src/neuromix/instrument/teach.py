@@ -43,14 +43,14 @@ COMMANDS = ("startRecording", "stopRecording", "train", "cancelTrain", "startRun
 
 def write_examples(path, inputs: list[str], outputs: list[str], x, y) -> None:
     """Write examples as CSV (atomically): a header of names, one row per example."""
-    from neuromix.graph.patchfile import atomic_write_text
+    from neuromix.instrument.atomic import write_text
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([*inputs, *outputs])
     for xi, yi in zip(np.asarray(x), np.asarray(y)):
         writer.writerow([repr(float(v)) for v in (*xi, *yi)])
-    atomic_write_text(path, buf.getvalue())
+    write_text(path, buf.getvalue())
 
 
 def read_examples(paths, inputs: list[str], outputs: list[str]) -> tuple[np.ndarray, np.ndarray]:
