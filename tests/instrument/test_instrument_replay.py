@@ -23,7 +23,7 @@ def render(name: str, out, ticks: int | None = None, offline: bool = True):
     spec = load(EXAMPLES / f"{name}.yaml")
     with Instrument(spec, offline=offline, midi_file=out, midi_port=False,
                     replay=spec.replay) as inst:
-        inst.run(ticks=ticks if ticks is not None else inst.end_tick(None if offline else 0))
+        inst.run(ticks=ticks)  # None: offline to the end of the gesture
     return out
 
 

@@ -120,7 +120,6 @@ class Replay:
                 raise PatchError(f"bad row {row!r} (expected numbers in every column)",
                                  file=str(path), line=line) from None
         self.events.sort(key=lambda e: e[0])
-        self.names = [header[j] for j, _ in cols]
         self.pos = 0
 
     @property

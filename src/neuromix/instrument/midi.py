@@ -150,7 +150,6 @@ class MidiSink:
 
     def __init__(self, recorder: MidiRecorder, port=None, say=print):
         self.recorder, self.port, self.say = recorder, port, say
-        self.sent_at = None  # optional hook: called with (msg) after it left through the port
 
     def send(self, tick: int, msg) -> None:
         self.recorder.add(tick, msg)
@@ -162,9 +161,6 @@ class MidiSink:
             self.say(f"MIDI port lost ({str(err).strip() or type(err).__name__}); MIDI goes on "
                      f"only to the file")
             self.port = None
-            return
-        if self.sent_at is not None:
-            self.sent_at(msg)
 
     def close(self) -> None:
         if self.port is not None:
