@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from neuromix import _config
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.io.atomic import temporary_beside
 
 SUBTYPES = {"float": "FLOAT", "pcm24": "PCM_24", "pcm16": "PCM_16"}
 FORMATS = {"wav": "WAV", "flac": "FLAC"}
@@ -76,9 +76,7 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
     if fmt == "flac" and subtype == "float":
         subtype = "pcm24"  # FLAC stores integers only
     n = frames_for(compiled.sr, seconds, None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
+    tmp = temporary_beside(path)
     peak, clipped = 0.0, 0
     bar = _progress(n, compiled.sr, progress)
     try:

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, nearest
+from neuromix.io.atomic import write_text as atomic_write_text
 
 FORMAT_VERSION = 1
 TOP_LEVEL = ("neuromix", "sr", "seed", "nodes", "out")
@@ -311,20 +310,6 @@ def dumps(graph: Graph, comment: str | None = None) -> str:
     for section, value in graph.extra.items():
         buf.write(f"{section}: {_scalar(value)}\n")
     return buf.getvalue()
-
-
-def atomic_write_text(path, text: str) -> None:
-    """Write a text file through a temporary file renamed into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def save(graph: Graph, path, comment: str | None = None) -> None:

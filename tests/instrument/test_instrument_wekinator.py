@@ -1,0 +1,135 @@
+"""A whole Wekinator session over real OSC on 127.0.0.1, and offline training from the CLI."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from instrument_helpers import free_udp_port
+from neuromix.instrument.file import loads
+from neuromix.instrument.loop import Instrument
+
+
+def session_spec(in_port: int, out_port: int, tmp_path) -> str:
+    return f"""\
+rate: 100
+inputs:
+  in1: {{source: osc, address: /wek/inputs, index: 0, port: {in_port}}}
+  in2: {{source: osc, address: /wek/inputs, index: 1, port: {in_port}}}
+learn:
+  outputs: {{out1: [0, 1]}}
+  hidden: [4]
+  epochs: 800
+  learning_rate: 0.03
+  validation: 0
+  control_port: {in_port}
+  examples: {tmp_path / "examples.csv"}
+  model: {tmp_path / "model.json"}
+outputs:
+  wek: {{type: osc, preset: wekinator, port: {out_port}, values: [out1], rate: 100}}
+"""
+
+
+@pytest.fixture
+def listener():
+    from pythonosc.dispatcher import Dispatcher
+    from pythonosc.osc_server import ThreadingOSCUDPServer
+
+    got = []
+    dispatcher = Dispatcher(strict_timing=False)
+    dispatcher.set_default_handler(lambda address, *args: got.append((address, args)))
+    server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
+    yield server.server_address[1], got
+    server.shutdown()
+    server.server_close()
+
+
+def wait_for(check, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_whole_wekinator_session(listener, tmp_path):
+    from pythonosc.udp_client import SimpleUDPClient
+
+    out_port, got = listener
+    in_port = free_udp_port()
+    inst = Instrument(loads(session_spec(in_port, out_port, tmp_path)))
+    loop = threading.Thread(target=inst.run, daemon=True)
+    loop.start()
+    wek = SimpleUDPClient("127.0.0.1", in_port)
+    control = "/wekinator/control/"
+    try:
+        wek.send_message(control + "stopRunning", [])
+        assert wait_for(lambda: not inst.teacher.running)
+        time.sleep(0.05)  # packets sent before it stopped may still arrive
+        got.clear()
+        poses = {(0.1, 0.1): 0.1, (0.9, 0.1): 0.5, (0.1, 0.9): 0.5, (0.9, 0.9): 0.9}
+        for (a, b), target in poses.items():
+            wek.send_message(control + "outputs", [target])
+            wek.send_message("/wek/inputs", [a, b])
+            assert wait_for(lambda: np.allclose(inst.bank.values, [a, b], atol=1e-6))
+            wek.send_message(control + "startRecording", [])
+            assert wait_for(lambda: inst.teacher.recording)
+            before = len(inst.teacher.x)
+            assert wait_for(lambda: len(inst.teacher.x) >= before + 3)
+            wek.send_message(control + "stopRecording", [])
+            assert wait_for(lambda: not inst.teacher.recording)
+        assert not any(a == "/wek/outputs" for a, _ in got)  # not running: nothing sent
+        assert (tmp_path / "examples.csv").read_text().startswith("in1,in2,out1\n")
+        wek.send_message(control + "train", [])
+        assert wait_for(lambda: any(a == "/wekinator/status/done-training" for a, _ in got))
+        assert (tmp_path / "model.json").is_file()
+        wek.send_message(control + "startRunning", [])
+        for (a, b), target in poses.items():
+            wek.send_message("/wek/inputs", [a, b])
+            assert wait_for(lambda: np.allclose(inst.bank.values, [a, b], atol=1e-6))
+            got.clear()
+            assert wait_for(lambda: len([1 for a_, _ in got if a_ == "/wek/outputs"]) >= 2)
+            value = [v for a_, v in got if a_ == "/wek/outputs"][-1][0]
+            assert value == pytest.approx(target, abs=0.05)
+        wek.send_message(control + "deleteAllExamples", [])
+        assert wait_for(lambda: not inst.teacher.x)
+    finally:
+        inst.stopping.set()
+        loop.join(10)
+        inst.close()
+
+
+def test_train_command_writes_a_model_the_instrument_plays(tmp_path, capsys):
+    from neuromix.cli import main
+    from neuromix.instrument.teach import write_examples
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 1, (50, 2))
+    y = (x[:, :1] + x[:, 1:]) / 2
+    write_examples(tmp_path / "examples.csv", ["in1", "in2"], ["out1"], x, y)
+    path = tmp_path / "inst.yaml"
+    path.write_text(session_spec(free_udp_port(), free_udp_port(), tmp_path))
+    assert main(["train", str(tmp_path / "examples.csv"), "--instrument", str(path),
+                 "--epochs", "1500"]) == 0
+    assert "validation error" in capsys.readouterr().out
+    with Instrument(loads(path.read_text()), offline=True) as inst:
+        inst.bank.values[:] = [0.8, 0.4]
+        row = inst.step()
+    assert row[inst.channels["out1"]] == pytest.approx(0.6, abs=0.05)
+
+
+def test_train_command_refuses_bad_examples(tmp_path, capsys):
+    from neuromix.cli import main
+
+    (tmp_path / "examples.csv").write_text("in1,in2,out1\n0.5,0.5,0.1\n")
+    path = tmp_path / "inst.yaml"
+    path.write_text(session_spec(free_udp_port(), free_udp_port(), tmp_path))
+    assert main(["train", str(tmp_path / "examples.csv"), "--instrument", str(path)]) == 2
+    assert "one example is not enough" in capsys.readouterr().err
+    assert not (tmp_path / "model.json").exists()
