@@ -92,6 +92,14 @@ def place_delays(graph: Graph) -> list[Edge]:
     return placed
 
 
+def describe_slot(slot: str) -> str:
+    """'in:b' -> "its input 'b'", 'w:b' -> "the weight of 'b'", 'freq' -> "'freq'"."""
+    kind, _, key = slot.partition(":")
+    if not key:
+        return f"'{slot}'"
+    return f"its input '{key}'" if kind == "in" else f"the weight of '{key}'"
+
+
 def schedule(graph: Graph, edges: list[Edge]) -> list[str]:
     """Topological order of the zero-delay edges, ties broken by declaration order."""
     ids = list(graph.nodes)
@@ -101,7 +109,8 @@ def schedule(graph: Graph, edges: list[Edge]) -> list[str]:
     for e in edges:
         if e.delay == 0:
             if e.src.node == e.dst:
-                raise PatchError(f"feeds itself with delay 0 through '{e.slot}'", node=e.dst,
+                raise PatchError(f"feeds itself with delay 0 (through {describe_slot(e.slot)})",
+                                 node=e.dst, field="inputs" if ":" in e.slot else e.slot,
                                  hint="a loop needs at least one sample of delay: remove 'delay: 0'")
             succ[e.src.node].append(e.dst)
             indeg[e.dst] += 1

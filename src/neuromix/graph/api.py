@@ -48,17 +48,15 @@ class Handle:
         """This signal as a parameter value ``signal * scale + offset`` (both addressable)."""
         return Signal(self.ref, float(scale), float(offset), delay)
 
-    def input(self, source: "Handle", weight: Any = 1.0, delay: int | None = None) -> "Handle":
+    def input(self, source: "Handle", weight: Any = 1.0, delay: int | None = None) -> None:
         """Add (or re-weight) a weighted input; ``weight`` is a number or a signal."""
         inp = Input(_ref(source), _value(weight), delay)
         node = self.node
         node.inputs = [i for i in node.inputs if i.key != inp.key] + [inp]
-        return self
 
-    def set(self, **values: Any) -> "Handle":
+    def set(self, **values: Any) -> None:
         """Change parameters or options of this node in the graph (``a.set(bias=0.2)``)."""
         self.patch._assign(self.node, (), values)
-        return self
 
     # operators build small arithmetic nodes
     def __add__(self, other):

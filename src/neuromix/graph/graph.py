@@ -103,7 +103,7 @@ class Node:
     params: dict[str, Value] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     inputs: list[Input] = field(default_factory=list)
-    line: int | None = None  # where it was declared in a patch file, for errors
+    line: int | None = field(default=None, compare=False)  # where a patch file declared it
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,10 @@ def xorshift_lines(x: str) -> list[str]:
     ]
 
 
-def _init_seed(ctx):
+def init_seed(ctx, salt: int = 0):
+    """A node's generator state: from its own ``seed`` option, else the patch seed and its id."""
     seed = ctx.opt("seed")
-    return seed_for(ctx.seed if seed is None else seed, ctx.node.id)
+    return seed_for(seed, "", salt) if seed is not None else seed_for(ctx.seed, ctx.node.id, salt)
 
 
 def _emit_noise(ctx):
@@ -52,7 +53,7 @@ def _emit_noise(ctx):
 
 register(NodeType(
     "noise", "White noise, uniform in −1..1, seeded (xorshift32).", _emit_noise,
-    state=(State("x", _init_seed, integer=True),),
+    state=(State("x", init_seed, integer=True),),
     options=(Option("seed", None, kind=int, doc="own seed (default: from the patch seed and id)"),),
     category="noise",
 ))

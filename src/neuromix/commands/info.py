@@ -1,0 +1,44 @@
+"""Show a patch's nodes, its parameters with addresses and values, and where delays sit.
+
+Every feedback loop costs exactly the delays listed here: an edge pointing back to a node
+declared earlier (or to itself) inside a loop carries one sample, any edge may set its own.
+"""
+
+from __future__ import annotations
+
+HELP = "show nodes, parameter addresses and feedback delays of a patch"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("patch", help="patch file (YAML or JSON)")
+
+
+def run(args) -> int:
+    from neuromix.graph.patchfile import load_graph
+
+    print(describe(load_graph(args.patch)))
+    return 0
+
+
+def describe(graph) -> str:
+    """A plain-text summary of a graph: nodes in run order, parameters, delays."""
+    from neuromix.compiler.codegen import build_layout
+    from neuromix.compiler.passes import describe_slot, plan_graph
+
+    plan = plan_graph(graph)
+    layout, _ = build_layout(plan)
+    lines = [f"sample rate {graph.sr:g} Hz, seed {graph.seed}, "
+             f"{len(graph.nodes)} nodes, {len(graph.outputs)} output channel(s): "
+             f"{', '.join(map(str, graph.outputs))}", "", "nodes (in the order they run):"]
+    for nid in plan.order:
+        node = graph.nodes[nid]
+        opts = ", ".join(f"{k}={v}" for k, v in node.options.items())
+        lines.append(f"  {nid:<16} {node.type}" + (f" ({opts})" if opts else ""))
+    lines += ["", "parameters (address = value):"]
+    lines += [f"  {addr:<28} = {value:g}" for addr, value in layout.params]
+    delayed = [e for e in plan.edges if e.delay]
+    lines += ["", "delays:" if delayed else "delays: none (no feedback)"]
+    for e in delayed:
+        lines.append(f"  {e.src} -> {e.dst} ({describe_slot(e.slot)}): {e.delay} sample"
+                     + ("s" if e.delay != 1 else ""))
+    return "\n".join(lines)

@@ -1,0 +1,23 @@
+"""Print the JSON Schema of patch files (for editors that validate YAML as you type)."""
+
+from __future__ import annotations
+
+HELP = "print the JSON Schema of patch files"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("-o", "--output", help="write to this file instead of printing")
+
+
+def run(args) -> int:
+    import json
+
+    from neuromix.graph.patchfile import atomic_write_text
+    from neuromix.graph.schema import patch_schema
+
+    text = json.dumps(patch_schema(), indent=2) + "\n"
+    if args.output:
+        atomic_write_text(args.output, text)
+    else:
+        print(text, end="")
+    return 0

@@ -1,0 +1,328 @@
+"""Patch files: YAML (or JSON) in, validated graph out, and back.
+
+Every error names the file, the line, the node and what is wrong, with the nearest valid name
+where one is close. See ``docs/patch-format.md``.
+
+Examples
+--------
+>>> g = loads('''
+... neuromix: 1
+... nodes:
+...   s1: {type: sine, freq: 110}
+...   a:  {type: neuron, act: tanh, inputs: {s1: 1.5}}
+... out: a
+... ''')
+>>> g.nodes["a"].inputs[0].weight
+1.5
+>>> loads(dumps(g)) == g
+True
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, nearest
+
+FORMAT_VERSION = 1
+TOP_LEVEL = ("neuromix", "sr", "seed", "nodes", "out")
+EXTRA_SECTIONS = ("render", "midi", "osc", "meta")  # kept as they are for the tools that own them
+SIGNAL_KEYS = ("from", "scale", "offset", "delay")
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    return YAML(typ="rt")
+
+
+def _line(mapping, key=None) -> int | None:
+    """1-based line of ``key`` in a ruamel mapping (or of the mapping itself)."""
+    lc = getattr(mapping, "lc", None)
+    if lc is None:
+        return None
+    try:
+        return (lc.key(key)[0] if key is not None else lc.line) + 1
+    except (KeyError, TypeError, AttributeError):
+        return lc.line + 1 if lc.line is not None else None
+
+
+def load_graph(path) -> Graph:
+    """Read a patch file from disk; PatchError (with file and line) if it is bad."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PatchError("no such patch file", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise PatchError("is not a text file (expected YAML or JSON)", file=str(path)) from None
+    return loads(text, filename=str(path))
+
+
+def loads(text: str, filename: str | None = None) -> Graph:
+    """Parse and validate patch-file text."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        doc = _yaml().load(text)
+    except MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        raise PatchError(f"is not valid YAML: {err.problem or err.context}", file=filename,
+                         line=mark.line + 1 if mark else None) from None
+    except YAMLError as err:
+        raise PatchError(f"is not valid YAML: {err}", file=filename) from None
+    from neuromix.compiler.passes import plan_graph
+
+    try:
+        graph, lines = _build(doc)
+        plan_graph(graph)  # validates, and finds loops without delay while lines are known
+    except PatchError as err:
+        line = err.line or lines_for(err, locals().get("lines", {}))
+        raise err.located(filename, line) from None
+    return graph
+
+
+def lines_for(err: PatchError, lines: dict) -> int | None:
+    return lines.get((err.node, err.field)) or lines.get((err.node, None))
+
+
+def _number(value, what: str, node: str | None = None, line=None):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PatchError(f"{what} must be a number, not {value!r}", node=node, line=line)
+    return value
+
+
+def _ref(value, what: str, node: str, line) -> Ref:
+    if not isinstance(value, str) or not value:
+        raise PatchError(f"{what} must be a node id, not {value!r}", node=node, line=line)
+    return Ref.parse(value)
+
+
+def _signal(value: dict, what: str, node: str, line) -> Signal:
+    unknown = [k for k in value if k not in SIGNAL_KEYS]
+    if unknown:
+        raise PatchError(f"{what}: unknown key '{unknown[0]}'", node=node, line=line,
+                         hint=nearest(unknown[0], SIGNAL_KEYS) or "use from, scale, offset, delay")
+    if "from" not in value:
+        raise PatchError(f"{what}: a signal needs 'from: <node id>'", node=node, line=line)
+    return Signal(_ref(value["from"], what, node, line),
+                  float(_number(value.get("scale", 1.0), f"{what} scale", node, line)),
+                  float(_number(value.get("offset", 0.0), f"{what} offset", node, line)),
+                  value.get("delay"))
+
+
+def _value(value, what: str, node: str, line):
+    """A parameter or weight: a number, a node id, or {from, scale, offset, delay}."""
+    if isinstance(value, str):
+        return Signal(_ref(value, what, node, line))
+    if isinstance(value, dict):
+        return _signal(value, what, node, line)
+    return float(_number(value, what, node, line))
+
+
+def _inputs(section, node_id: str, kind: str | None, line) -> list[Input]:
+    result = []
+    if isinstance(section, dict):
+        for key, spec in section.items():
+            kline = _line(section, key) or line
+            ref = _ref(key, "an input", node_id, kline)
+            delay = None
+            if isinstance(spec, dict) and ("weight" in spec or "delay" in spec) and "from" not in spec:
+                extra = [k for k in spec if k not in ("weight", "delay")]
+                if extra:
+                    raise PatchError(f"input '{key}': unknown key '{extra[0]}'", node=node_id,
+                                     line=kline, hint="use weight and delay")
+                delay = spec.get("delay")
+                spec = spec.get("weight", 1.0)
+            result.append(Input(ref, _value(spec, f"weight of '{key}'", node_id, kline), delay))
+    elif isinstance(section, list):
+        for i, spec in enumerate(section):
+            if isinstance(spec, dict):
+                sig = _signal(spec, f"input {i + 1}", node_id, line)
+                if sig.scale != 1.0 or sig.offset != 0.0:
+                    raise PatchError(f"input {i + 1}: a list input takes only from and delay",
+                                     node=node_id, line=line)
+                result.append(Input(sig.ref, 1.0, sig.delay))
+            else:
+                result.append(Input(_ref(spec, f"input {i + 1}", node_id, line)))
+    else:
+        raise PatchError(f"'inputs' must be a mapping {{source: weight}} or a list, "
+                         f"not {section!r}", node=node_id, line=line)
+    if kind == "list" and isinstance(section, dict):
+        raise PatchError("this node takes a list of inputs: inputs: [a, b]", node=node_id,
+                         line=line)
+    keys = [i.key for i in result]
+    if len(set(keys)) != len(keys):
+        raise PatchError("the same source appears twice in inputs", node=node_id, line=line)
+    return result
+
+
+def _build(doc) -> tuple[Graph, dict]:
+    from neuromix.nodes import registry
+
+    if not isinstance(doc, dict):
+        raise PatchError("a patch file is a mapping with 'nodes:' and 'out:'", line=1)
+    lines: dict = {}
+    for key in doc:
+        if key not in TOP_LEVEL + EXTRA_SECTIONS:
+            raise PatchError(f"unknown section '{key}'", line=_line(doc, key),
+                             hint=nearest(key, TOP_LEVEL + EXTRA_SECTIONS))
+    version = doc.get("neuromix", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        raise PatchError(f"patch format version {version!r} is not supported (this neuromix "
+                         f"reads version {FORMAT_VERSION})", line=_line(doc, "neuromix"))
+    sr = doc.get("sr", 48000)
+    _number(sr, "sr", line=_line(doc, "sr"))
+    seed = doc.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise PatchError(f"seed must be a whole number, not {seed!r}", line=_line(doc, "seed"))
+    graph = Graph(sr=float(sr), seed=seed)
+    nodes = doc.get("nodes")
+    if not isinstance(nodes, dict) or not nodes:
+        raise PatchError("'nodes:' must be a mapping of node ids to nodes",
+                         line=_line(doc, "nodes") or 1)
+    types = registry()
+    for nid, spec in nodes.items():
+        line = _line(nodes, nid)
+        nid = str(nid)
+        if not isinstance(spec, dict):
+            raise PatchError(f"must be a mapping like {{type: sine, freq: 110}}, not {spec!r}",
+                             node=nid, line=line)
+        if "type" not in spec:
+            raise PatchError("has no 'type'", node=nid, line=line, hint="e.g. type: neuron")
+        ntype = str(spec["type"])
+        if ntype not in types:
+            raise PatchError(f"unknown node type '{ntype}'", node=nid, line=_line(spec, "type") or line,
+                             hint=nearest(ntype, types) or "see 'neuromix nodes'")
+        nt = types[ntype]
+        node = Node(nid, ntype, line=line)
+        lines[(nid, None)] = line
+        for key, value in spec.items():
+            if key == "type":
+                continue
+            kline = _line(spec, key) or line
+            lines[(nid, key)] = kline
+            if key == "inputs":
+                node.inputs = _inputs(value, nid, nt.inputs, kline)
+            elif nt.param(key) is not None:
+                node.params[key] = _value(value, key, nid, kline)
+            elif nt.option(key) is not None:
+                node.options[key] = _plain(value)
+            else:
+                valid = [p.name for p in nt.params] + [o.name for o in nt.options]
+                valid += ["inputs"] if nt.inputs else []
+                raise PatchError(f"{ntype} has no parameter '{key}'", node=nid, line=kline,
+                                 hint=nearest(key, valid) or f"it takes {', '.join(valid) or 'none'}")
+        graph.add(node)
+    out = doc.get("out")
+    if out is None:
+        raise PatchError("the patch has no output", line=1, hint="add 'out: <node id>'")
+    refs = out if isinstance(out, list) else [out]
+    graph.outputs = [_ref(r, "out", None, _line(doc, "out")) for r in refs]
+    lines[(None, None)] = _line(doc, "out")
+    graph.extra = {k: _plain(doc[k]) for k in EXTRA_SECTIONS if k in doc}
+    return graph, lines
+
+
+def _plain(value) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# -- writing ---------------------------------------------------------------------------------
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        return repr(value) if value == value else ".nan"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        if _PLAIN.match(value) and value.lower() not in _YAML_WORDS:
+            return value
+        return json.dumps(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(str(k))}: {_scalar(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {value!r} to a patch file")
+
+
+def _dump_value(value) -> Any:
+    if isinstance(value, Signal):
+        if value.scale == 1.0 and value.offset == 0.0 and value.delay is None:
+            return str(value.ref)
+        out = {"from": str(value.ref), "scale": value.scale, "offset": value.offset}
+        if value.delay is not None:
+            out["delay"] = value.delay
+        return out
+    return value
+
+
+def _dump_node(node: Node, kind: str | None) -> dict:
+    spec: dict[str, Any] = {"type": node.type}
+    spec.update(node.options)
+    spec.update({k: _dump_value(v) for k, v in node.params.items()})
+    if node.inputs:
+        if kind == "list":
+            spec["inputs"] = [str(i.ref) if i.delay is None else {"from": str(i.ref), "delay": i.delay}
+                              for i in node.inputs]
+        else:
+            spec["inputs"] = {i.key: (_dump_value(i.weight) if i.delay is None
+                                      else {"weight": _dump_value(i.weight), "delay": i.delay})
+                              for i in node.inputs}
+    return spec
+
+
+def dumps(graph: Graph, comment: str | None = None) -> str:
+    """Patch-file text for a graph: one node per line, loadable by :func:`loads`."""
+    from neuromix.nodes import get
+
+    buf = io.StringIO()
+    if comment:
+        for line in comment.splitlines():
+            buf.write(f"# {line}\n")
+    sr = int(graph.sr) if float(graph.sr).is_integer() else graph.sr
+    buf.write(f"neuromix: {FORMAT_VERSION}\nsr: {sr}\nseed: {graph.seed}\nnodes:\n")
+    width = max((len(_scalar(n)) for n in graph.nodes), default=0) + 1
+    for nid, node in graph.nodes.items():
+        key = f"{_scalar(nid)}:"
+        buf.write(f"  {key:<{width}} {_scalar(_dump_node(node, get(node.type).inputs))}\n")
+    outs = [str(r) for r in graph.outputs]
+    buf.write(f"out: {_scalar(outs[0]) if len(outs) == 1 else _scalar(outs)}\n")
+    for section, value in graph.extra.items():
+        buf.write(f"{section}: {_scalar(value)}\n")
+    return buf.getvalue()
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write a text file through a temporary file renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save(graph: Graph, path, comment: str | None = None) -> None:
+    """Write ``graph`` to ``path`` as a YAML patch file, atomically."""
+    atomic_write_text(path, dumps(graph, comment))

@@ -1,0 +1,80 @@
+"""The JSON Schema of patch files, generated from the node registry.
+
+Examples
+--------
+>>> s = patch_schema()
+>>> "sine" in s["$defs"]
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+from neuromix.graph.patchfile import EXTRA_SECTIONS, FORMAT_VERSION
+
+_SIGNAL = {
+    "type": "object",
+    "properties": {"from": {"type": "string"}, "scale": {"type": "number"},
+                   "offset": {"type": "number"}, "delay": {"type": "integer", "minimum": 0}},
+    "required": ["from"], "additionalProperties": False,
+}
+
+
+def _number(lo: float, hi: float, doc: str) -> dict:
+    schema: dict = {"type": "number", "description": doc}
+    if not math.isinf(lo):
+        schema["minimum"] = lo
+    if not math.isinf(hi):
+        schema["maximum"] = hi
+    return schema
+
+
+def _node_schema(nt) -> dict:
+    props: dict = {"type": {"const": nt.name}}
+    for p in nt.params:
+        props[p.name] = {"description": f"{p.doc} ({p.unit})" if p.unit else p.doc,
+                         "anyOf": [_number(p.lo, p.hi, p.doc), {"type": "string"},
+                                   {"$ref": "#/$defs/signal"}]}
+    for o in nt.options:
+        if o.choices:
+            props[o.name] = {"enum": list(o.choices), "description": o.doc}
+        else:
+            kind = {int: "integer", float: "number", str: "string", list: "array"}.get(o.kind)
+            props[o.name] = {"description": o.doc} | ({"type": [kind, "null"]} if kind else {})
+    weight = {"anyOf": [{"type": "number"}, {"type": "string"}, {"$ref": "#/$defs/signal"},
+                        {"type": "object", "properties": {"weight": {}, "delay": {"type": "integer"}},
+                         "additionalProperties": False}]}
+    if nt.inputs == "weighted":
+        props["inputs"] = {"type": "object", "additionalProperties": weight}
+    elif nt.inputs == "list":
+        props["inputs"] = {"type": "array", "items": {"anyOf": [{"type": "string"},
+                                                                {"$ref": "#/$defs/signal"}]}}
+    return {"type": "object", "description": nt.doc, "properties": props, "required": ["type"],
+            "additionalProperties": False}
+
+
+def patch_schema() -> dict:
+    """A JSON Schema (draft 2020-12) for neuromix patch files."""
+    from neuromix.nodes import registry
+
+    types = registry()
+    defs = {name: _node_schema(nt) for name, nt in sorted(types.items())}
+    defs["signal"] = _SIGNAL
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "neuromix patch file",
+        "type": "object",
+        "properties": {
+            "neuromix": {"const": FORMAT_VERSION},
+            "sr": {"type": "number", "minimum": 1},
+            "seed": {"type": "integer"},
+            "nodes": {"type": "object", "additionalProperties": {
+                "oneOf": [{"$ref": f"#/$defs/{name}"} for name in sorted(types)]}},
+            "out": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            **{section: {"type": "object"} for section in EXTRA_SECTIONS},
+        },
+        "required": ["nodes", "out"],
+        "additionalProperties": False,
+        "$defs": defs,
+    }
