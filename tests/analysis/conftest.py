@@ -13,8 +13,8 @@ def dual(sr=48000):
     p = nm.Patch(sr=sr)
     a = p.neuron(act="tanh", bias=0.1, name="a")
     b = p.neuron(act="tanh", bias=-0.05, name="b")
-    a.input(p.sine(110, name="s1"), 1.5).input(b, 1.2)
-    b.input(p.tri(165, name="t1"), 1.3).input(a, -1.4)
+    a.input(p.sine(110, name="s1"), 1.5); a.input(b, 1.2)
+    b.input(p.tri(165, name="t1"), 1.3); b.input(a, -1.4)
     p.out(p.mix(inputs={a: 0.5, b: 0.5}, name="mix"))
     return p
 
@@ -23,7 +23,7 @@ def single(sr=48000):
     """One tanh neuron on a sine, with a little self-feedback: stable."""
     p = nm.Patch(sr=sr)
     a = p.neuron(act="tanh", name="a")
-    a.input(p.sine(220, name="s1"), 2.0).input(a, 0.5)
+    a.input(p.sine(220, name="s1"), 2.0); a.input(a, 0.5)
     p.out(a)
     return p
 
@@ -35,8 +35,8 @@ def rotor(sr=48000, gain=1.02, freq=440.0):
     p = nm.Patch(sr=sr)
     x = p.neuron(act="tanh", bias=0.01, name="x")
     y = p.neuron(act="tanh", name="y")
-    x.input(x, c).input(y, -s)
-    y.input(x, s).input(y, c)
+    x.input(x, c); x.input(y, -s)
+    y.input(x, s); y.input(y, c)
     p.out(x)
     return p
 
@@ -53,7 +53,7 @@ def logistic(r=4.0):
     g = p.offset(p.scale(x, -1.0, name="negx"), 1.0, name="g")
     prod = p.mul(inputs=[f, g], name="prod")
     kick = p.square(1e-9, 1e-10, name="kick")
-    x.input(prod, 1.0).input(kick, 0.15).input(p.const(1.0, name="one"), 0.15)
+    x.input(prod, 1.0); x.input(kick, 0.15); x.input(p.const(1.0, name="one"), 0.15)
     p.out(x)
     return p
 

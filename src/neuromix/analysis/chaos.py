@@ -19,7 +19,7 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch(sr=1000)
 >>> a = p.neuron(act="tanh", name="a")
->>> _ = a.input(p.sine(5), 1.0).input(a, 0.5)
+>>> a.input(p.sine(5), 1.0); a.input(a, 0.5)
 >>> p.out(a)
 >>> lyapunov(p.graph, seconds=1).per_second < 0
 True
@@ -271,7 +271,7 @@ def bifurcation(graph: Graph, address: str, values, seconds: float = 0.5,
     >>> import neuromix as nm
     >>> p = nm.Patch(sr=1000)
     >>> a = p.neuron(act="tanh", name="a")
-    >>> _ = a.input(p.sine(10), 1.0)
+    >>> a.input(p.sine(10), 1.0)
     >>> p.out(a)
     >>> b = bifurcation(p.graph, "a.w.sine1", [0.5, 1.0], seconds=0.2, transient=0.1)
     >>> [round(float(pts.max()), 2) for pts in b.points]
