@@ -260,11 +260,13 @@ class Bifurcation:
 
 def bifurcation(graph: Graph, address: str, values, seconds: float = 0.5,
                 transient: float = 0.5, channel: int = 0, max_points: int = 400,
-                renorm: int = RENORM) -> Bifurcation:
+                renorm: int = RENORM, values_fixed: dict[str, float] | None = None
+                ) -> Bifurcation:
     """Sweep one parameter and collect where the output peaks, with the exponent of each value.
 
     All values run as lanes of one compiled kernel (with their twins for the exponent). A
     fixed point shows as one dot, a period-n cycle as n dots, chaos as a smear.
+    ``values_fixed`` sets other parameters first (``{"b.w.a": -1.0}``).
 
     Examples
     --------
@@ -281,6 +283,8 @@ def bifurcation(graph: Graph, address: str, values, seconds: float = 0.5,
     k = len(values)
     compiled = CompiledPatch(graph, lanes=2 * k)
     compiled.index(address)  # a clear KeyError before any work
+    for fixed, value in (values_fixed or {}).items():
+        compiled.set(fixed, value)
     for i, v in enumerate(values):
         compiled.set(address, v, lane=i)
         compiled.set(address, v, lane=k + i)

@@ -119,3 +119,40 @@ def overview(audio, sr: float, path, title: str | None = None) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def quicklook(audio, sr: float, path, title: str | None = None) -> None:
+    """Write a PNG of waveform, spectrogram and a delay-embedding portrait (channels mixed).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> t = np.arange(8000) / 8000
+    >>> out = os.path.join(tempfile.mkdtemp(), "q.png")
+    >>> quicklook(np.sin(2 * np.pi * 50 * t), 8000, out)
+    >>> os.path.getsize(out) > 1000
+    True
+    """
+    from neuromix.analysis.explain import embedding_delay
+
+    plt = pyplot()
+    x = as_channels(audio).mean(axis=1)
+    fig = plt.figure(figsize=(12, 5), constrained_layout=True)
+    grid = fig.add_gridspec(2, 3)
+    draw_waveform(fig.add_subplot(grid[0, :2]), x, sr)
+    spec = fig.add_subplot(grid[1, :2])
+    draw_spectrogram(spec, x, sr)
+    spec.set_xlabel("seconds")
+    portrait = fig.add_subplot(grid[:, 2])
+    tail = x[-min(len(x), int(sr // 2) or 1):]
+    tau = min(embedding_delay(tail, sr), max(len(tail) - 1, 1))
+    portrait.plot(tail[:-tau], tail[tau:], lw=0.4)
+    portrait.set_xlabel("out[n]")
+    portrait.set_ylabel(f"out[n+{tau}]")
+    portrait.set_title("delay embedding (last 0.5 s)")
+    portrait.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

@@ -407,10 +407,12 @@ def draw_map(values: np.ndarray, x: Axis, y: Axis, label: str, path) -> None:
     finite = values[np.isfinite(values)]
     kwargs = {"cmap": "viridis"}
     if label == "lyapunov" and len(finite):
-        # the floor of a strongly contracting patch would swamp the interesting band near 0
-        lo, hi = np.percentile(finite, [5, 100])
-        span = max(abs(lo), abs(hi), 1e-9)
-        kwargs = {"cmap": "RdBu_r", "vmin": -span, "vmax": span}
+        # from a floor of strong contraction to chaos: a symmetric log scale keeps both the
+        # orders of magnitude and the band near zero (limit cycles) readable
+        from matplotlib.colors import SymLogNorm
+
+        span = max(float(np.abs(finite).max()), 10.0)
+        kwargs = {"cmap": "RdBu_r", "norm": SymLogNorm(linthresh=1.0, vmin=-span, vmax=span)}
     extent = _extent(x.values) + _extent(y.values)
     image = ax.imshow(values.T, origin="lower", aspect="auto", extent=extent,
                       interpolation="nearest", **kwargs)
