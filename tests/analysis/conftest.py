@@ -19,6 +19,16 @@ def dual(sr=48000):
     return p
 
 
+def folded(sr=48000, w_ab=3.0, w_ba=-3.0):
+    """The dual neuron with sine activations (wavefolders): strong weights make it chaotic."""
+    p = dual(sr)
+    for nid in ("a", "b"):
+        p[nid].set(act="sin")
+    p.graph.nodes["a"].inputs[1].weight = w_ab
+    p.graph.nodes["b"].inputs[1].weight = w_ba
+    return p
+
+
 def single(sr=48000):
     """One tanh neuron on a sine, with a little self-feedback: stable."""
     p = nm.Patch(sr=sr)
@@ -61,4 +71,4 @@ def logistic(r=4.0):
 @pytest.fixture
 def patches():
     """The builders above: ``patches.dual()``, ``patches.logistic(3.2)``, ..."""
-    return types.SimpleNamespace(dual=dual, single=single, rotor=rotor, logistic=logistic)
+    return types.SimpleNamespace(dual=dual, folded=folded, single=single, rotor=rotor, logistic=logistic)

@@ -41,6 +41,21 @@ def test_limit_cycle_is_near_zero(patches):
     assert abs(lam.per_second) < 2.0  # versus thousands for a stable neuron
 
 
+def test_folding_neurons_are_chaotic_whatever_the_renormalisation_interval(patches):
+    graph = patches.folded().graph
+    every_sample = chaos.lyapunov(graph, seconds=0.3, renorm=1)
+    every_8 = chaos.lyapunov(graph, seconds=0.3, renorm=8)
+    assert every_sample.per_sample > 0.1
+    assert every_8.per_sample == pytest.approx(every_sample.per_sample, rel=0.05)
+
+
+def test_tanh_dual_neuron_cannot_be_chaotic(patches):
+    # b[n] depends on b[n-1] through two monotone maps: a 1-D monotone map is never chaotic
+    graph = patches.dual().graph
+    for w in (-3.0, 3.0):
+        assert chaos.lyapunov(graph, seconds=0.3, values={"a.w.b": w, "b.w.a": w}).per_second < 0
+
+
 def test_estimate_does_not_depend_on_lane_position_or_neighbours(patches):
     graph = patches.dual().graph
     c = CompiledPatch(graph, lanes=6)

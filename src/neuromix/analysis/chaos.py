@@ -124,27 +124,29 @@ def twin_run(compiled: CompiledPatch, frames: int, renorm: int = RENORM, eps: fl
     k = lanes // 2
     compiled.reset()
     measured, nudged, buf_mask = state_mask(compiled)
-    phase = _phase_slots(compiled)[measured]
-    has_buf = compiled.kernel.layout.buffer_size > 0
     if not nudged.any() and not buf_mask.any():
         audio = _plain_run(compiled, frames, k) if keep_audio else None
         return audio, np.full(k, np.nan)
+    # the state that carries memory: what is nudged, plus phases (a network may modulate
+    # them); outputs recomputed every sample carry none and would only dilute the nudge
+    memory = nudged | (measured & _phase_slots(compiled))
+    phase = _phase_slots(compiled)[memory]
+    cols = np.flatnonzero(memory)
+    bufs = np.flatnonzero(buf_mask)
     # one direction for every variant, so a variant's estimate does not depend on its lane
     rng = np.random.default_rng(seed)
-    start_s = np.zeros(int(measured.sum()))
-    start_s[nudged[measured]] = rng.standard_normal(int(nudged.sum()))
-    start_b = np.where(buf_mask, rng.standard_normal(len(buf_mask)), 0.0) if has_buf \
-        else np.zeros(0)
+    start_s = np.where(nudged[memory], rng.standard_normal(len(cols)), 0.0)
+    start_b = rng.standard_normal(len(bufs))
     norm = np.sqrt((start_s ** 2).sum() + (start_b ** 2).sum())
     direction_s = np.tile(start_s * (eps / norm), (k, 1))
     direction_b = np.tile(start_b * (eps / norm), (k, 1))
 
     def nudge(rows):
-        cols = np.flatnonzero(measured)
         compiled.state[k + rows[:, None], cols[None, :]] = (
             compiled.state[rows[:, None], cols[None, :]] + direction_s[rows])
-        if has_buf:
-            compiled.buffers[k + rows] = compiled.buffers[rows] + direction_b[rows]
+        if len(bufs):
+            compiled.buffers[k + rows[:, None], bufs[None, :]] = (
+                compiled.buffers[rows[:, None], bufs[None, :]] + direction_b[rows])
 
     everyone = np.arange(k)
     nudge(everyone)
@@ -161,9 +163,9 @@ def twin_run(compiled: CompiledPatch, frames: int, renorm: int = RENORM, eps: fl
         if keep_audio:
             audio[:, pos:pos + n] = block[:k]
         pos += n
-        ds = compiled.state[k:, measured] - compiled.state[:k, measured]
+        ds = compiled.state[k:, cols] - compiled.state[:k, cols]
         ds[:, phase] = (ds[:, phase] + 0.5) % 1.0 - 0.5  # phases are on a circle
-        db = compiled.buffers[k:] - compiled.buffers[:k] if has_buf else np.zeros((k, 0))
+        db = compiled.buffers[k:, bufs] - compiled.buffers[:k, bufs]
         dist = np.sqrt((ds ** 2).sum(1) + (db ** 2).sum(1))
         if pos > transient:
             total += np.log(np.maximum(dist, GONE * eps) / eps)
@@ -171,8 +173,7 @@ def twin_run(compiled: CompiledPatch, frames: int, renorm: int = RENORM, eps: fl
         alive = dist > GONE * eps
         # keep the direction the twin drifted in (it turns towards the fastest growth)
         direction_s[alive] = ds[alive] * (eps / dist[alive])[:, None]
-        if has_buf:
-            direction_b[alive] = db[alive] * (eps / dist[alive])[:, None]
+        direction_b[alive] = db[alive] * (eps / dist[alive])[:, None]
         nudge(everyone)
     per_sample = total / counted if counted else np.full(k, np.nan)
     return audio, per_sample
