@@ -27,8 +27,10 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from neuromix.engine.compiled import CompiledPatch
@@ -141,15 +143,8 @@ def twin_run(compiled: CompiledPatch, frames: int, renorm: int = RENORM, eps: fl
     direction_s = np.tile(start_s * (eps / norm), (k, 1))
     direction_b = np.tile(start_b * (eps / norm), (k, 1))
 
-    def nudge(rows):
-        compiled.state[k + rows[:, None], cols[None, :]] = (
-            compiled.state[rows[:, None], cols[None, :]] + direction_s[rows])
-        if len(bufs):
-            compiled.buffers[k + rows[:, None], bufs[None, :]] = (
-                compiled.buffers[rows[:, None], bufs[None, :]] + direction_b[rows])
-
-    everyone = np.arange(k)
-    nudge(everyone)
+    cols, bufs = cols.astype(np.int64), bufs.astype(np.int64)
+    _nudge(compiled.state, compiled.buffers, cols, bufs, k, direction_s, direction_b)
     audio = np.empty((k, frames, compiled.channels)) if keep_audio else None
     total = np.zeros(k)
     counted = 0
@@ -157,26 +152,62 @@ def twin_run(compiled: CompiledPatch, frames: int, renorm: int = RENORM, eps: fl
     pos = 0
     while pos < frames:
         n = min(renorm, frames - pos)
-        block = compiled.process(n, out=out[:, :n] if n == renorm else None)
-        if lanes == 1:
-            block = block[None]
+        block = compiled.process(n, out=out if n == renorm else None)
         if keep_audio:
-            audio[:, pos:pos + n] = block[:k]
+            audio[:, pos:pos + n] = (block[None] if lanes == 1 else block)[:k]
         pos += n
-        ds = compiled.state[k:, cols] - compiled.state[:k, cols]
-        ds[:, phase] = (ds[:, phase] + 0.5) % 1.0 - 0.5  # phases are on a circle
-        db = compiled.buffers[k:, bufs] - compiled.buffers[:k, bufs]
-        dist = np.sqrt((ds ** 2).sum(1) + (db ** 2).sum(1))
-        if pos > transient:
-            total += np.log(np.maximum(dist, GONE * eps) / eps)
-            counted += n
-        alive = dist > GONE * eps
-        # keep the direction the twin drifted in (it turns towards the fastest growth)
-        direction_s[alive] = ds[alive] * (eps / dist[alive])[:, None]
-        direction_b[alive] = db[alive] * (eps / dist[alive])[:, None]
-        nudge(everyone)
+        measuring = pos > transient
+        _renormalise(compiled.state, compiled.buffers, cols, bufs, phase, k, eps, GONE * eps,
+                     direction_s, direction_b, total, measuring)
+        counted += n if measuring else 0
     per_sample = total / counted if counted else np.full(k, np.nan)
     return audio, per_sample
+
+
+@numba.njit(cache=True, nogil=True)
+def _nudge(state, buffers, cols, bufs, k, direction_s, direction_b):
+    """Set each twin ``k + lane`` to its lane's memory plus the lane's direction."""
+    for lane in range(k):
+        for j in range(len(cols)):
+            state[k + lane, cols[j]] = state[lane, cols[j]] + direction_s[lane, j]
+        for j in range(len(bufs)):
+            buffers[k + lane, bufs[j]] = buffers[lane, bufs[j]] + direction_b[lane, j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _renormalise(state, buffers, cols, bufs, phase, k, eps, floor, direction_s, direction_b,
+                 total, measuring):
+    """Measure each twin's distance, add its log growth to ``total``, pull it back to ``eps``.
+
+    The twin keeps the direction it drifted in (it turns towards the fastest growth); one
+    that merged with its lane (distance below ``floor``) gets its previous direction again.
+    """
+    for lane in range(k):
+        d2 = 0.0
+        for j in range(len(cols)):
+            d = state[k + lane, cols[j]] - state[lane, cols[j]]
+            if phase[j]:
+                d -= math.floor(d + 0.5)  # phases live on a circle
+            d2 += d * d
+        for j in range(len(bufs)):
+            d = buffers[k + lane, bufs[j]] - buffers[lane, bufs[j]]
+            d2 += d * d
+        dist = math.sqrt(d2)
+        if measuring:
+            total[lane] += math.log(max(dist, floor) / eps)
+        if dist > floor:
+            scale = eps / dist
+            for j in range(len(cols)):
+                d = state[k + lane, cols[j]] - state[lane, cols[j]]
+                if phase[j]:
+                    d -= math.floor(d + 0.5)
+                direction_s[lane, j] = d * scale
+            for j in range(len(bufs)):
+                direction_b[lane, j] = (buffers[k + lane, bufs[j]] - buffers[lane, bufs[j]]) * scale
+        for j in range(len(cols)):
+            state[k + lane, cols[j]] = state[lane, cols[j]] + direction_s[lane, j]
+        for j in range(len(bufs)):
+            buffers[k + lane, bufs[j]] = buffers[lane, bufs[j]] + direction_b[lane, j]
 
 
 def _plain_run(compiled: CompiledPatch, frames: int, k: int) -> np.ndarray:

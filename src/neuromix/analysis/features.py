@@ -125,7 +125,8 @@ def pitch_track(x: np.ndarray, sr: float) -> tuple[np.ndarray, np.ndarray]:
     rows = np.arange(len(fr))
     a, b, c = r[rows, lag - 1], r[rows, lag], r[rows, np.minimum(lag + 1, n - 1)]
     denom = a - 2 * b + c
-    shift = np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0)
+    shift = np.clip(np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0),
+                    -0.5, 0.5)
     clarity = np.where(sounding, np.minimum(b, 1.0), 0.0)
     voiced = sounding & (b >= VOICED_CLARITY)
     f0 = np.where(voiced, sr / (lag + shift), np.nan)

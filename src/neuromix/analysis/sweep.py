@@ -232,9 +232,11 @@ def sweep(graph: Graph, axes: list[Axis], out_dir, seconds: float = 2.0,
         raise ValueError("give at least one parameter to sweep")
     if seconds <= 0 or lanes < 1:
         raise ValueError("seconds and lanes must be positive")
-    probe = CompiledPatch(graph)
+    probe = CompiledPatch(graph, lanes=2)
     for axis in axes:
         probe.index(axis.address)  # KeyError naming the nearest address, before any work
+    if lyapunov:
+        twin_run(probe, renorm, renorm)  # compiles the helpers here, not in every worker
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     points = grid(axes)
