@@ -1,4 +1,7 @@
-"""Chaos measures: the largest Lyapunov exponent, bifurcation diagrams and 2-D chaos maps.
+"""Chaos measures: the largest Lyapunov exponent and bifurcation diagrams.
+
+Maps over two parameters, coloured by the exponent or any audio feature, come from
+:mod:`neuromix.analysis.sweep`.
 
 The exponent is estimated inside the engine by the two-trajectory method (Benettin et al.):
 each variant runs in one lane of a compiled kernel and a twin, its state nudged by ``eps``,
@@ -7,12 +10,11 @@ measured, its logarithmic growth summed, and the twin pulled back to distance ``
 the same direction. The mean growth rate is the exponent: negative when the patch forgets a
 disturbance (stable), near zero on a limit cycle, positive when it is chaotic.
 
-What counts as the patch's state: every float state variable and delay line, except
-oscillator phases (slots named ``<node>.phase``) and integer state (noise seeds, write
-indices), and the rest of the state of the nodes that own them. Those are the patch's
-*drives*: they are never nudged, so for a driven patch the
-exponent is the conditional one (how the network reacts to its inputs), and a plain neuron
-fed by a sine comes out negative rather than zero.
+What counts as the patch's state: whatever carries memory from one sample to the next (see
+:func:`state_mask`). Nodes with a phase accumulator or integer state (oscillators, noise) are
+the patch's *drives*: they are never nudged, so for a driven patch the exponent is the
+conditional one (how the network reacts to its inputs), and a plain neuron fed by a sine
+comes out negative rather than zero.
 
 Examples
 --------
@@ -74,12 +76,15 @@ def _drives(compiled: CompiledPatch) -> set[str]:
 
 
 def state_mask(compiled: CompiledPatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Which state slots count in the distance, which of them get nudged, and which buffers.
+    """Which state slots carry memory, which of them get nudged, and which buffer cells.
 
-    Every float slot counts. Nudged are the slots that carry memory from one sample to the
-    next, outside the drives: a node's own state, the outputs that some edge reads one or
-    more samples late, and delay registers. Returns boolean arrays ``(measured, nudged)`` over
-    the state slots and ``buffers`` over the buffer array (delay lines not fed by a drive).
+    Memory is the state that carries over from one sample to the next: a node's own state,
+    the outputs that some edge reads one or more samples late, delay registers, and phases.
+    Outputs recomputed every sample carry none (a nudge there would only round away). The
+    drives (nodes with a phase or integer state: oscillators, noise) are never nudged, but
+    their phases count in the distance, since the network may modulate them. Returns boolean
+    arrays ``(memory, nudged)`` over the state slots and one over the buffer cells (delay
+    lines not fed by a drive).
     """
     from neuromix.nodes import get
 
@@ -91,19 +96,20 @@ def state_mask(compiled: CompiledPatch) -> tuple[np.ndarray, np.ndarray, np.ndar
                for e in kernel.plan.edges if e.delay}
     outputs = {f"{nid}:{port}" for nid, node in graph.nodes.items()
                for port in get(node.type).output_ports(node)}
-    measured = np.array([not s.integer for s in slots], dtype=bool)
     nudged = np.array([not s.integer and s.name.split(":")[0].split(".")[0] not in drives
                        and (s.name not in outputs or s.name in delayed) for s in slots],
                       dtype=bool)
+    memory = nudged | _phase_slots(compiled)
     buffers = np.zeros(compiled.buffers.shape[1], dtype=bool)
     for name, node, off, size in kernel.layout.buffers:
         owner = node or name.split(":")[0]
         buffers[off:off + size] = owner not in drives
-    return measured, nudged, buffers
+    return memory, nudged, buffers
 
 
 def _phase_slots(compiled: CompiledPatch) -> np.ndarray:
-    return np.array([s.name.endswith(".phase") for s in compiled.kernel.layout.state], dtype=bool)
+    return np.array([s.name.endswith(".phase") and not s.integer
+                     for s in compiled.kernel.layout.state], dtype=bool)
 
 
 def twin_run(compiled: CompiledPatch, frames: int, renorm: int = RENORM, eps: float = EPS,
@@ -125,13 +131,10 @@ def twin_run(compiled: CompiledPatch, frames: int, renorm: int = RENORM, eps: fl
         raise ValueError("twin_run needs an even number of lanes (variants, then their twins)")
     k = lanes // 2
     compiled.reset()
-    measured, nudged, buf_mask = state_mask(compiled)
+    memory, nudged, buf_mask = state_mask(compiled)
     if not nudged.any() and not buf_mask.any():
         audio = _plain_run(compiled, frames, k) if keep_audio else None
         return audio, np.full(k, np.nan)
-    # the state that carries memory: what is nudged, plus phases (a network may modulate
-    # them); outputs recomputed every sample carry none and would only dilute the nudge
-    memory = nudged | (measured & _phase_slots(compiled))
     phase = _phase_slots(compiled)[memory]
     cols = np.flatnonzero(memory)
     bufs = np.flatnonzero(buf_mask)

@@ -7,9 +7,10 @@ Examples
 --------
 >>> import numpy as np, tempfile, os
 >>> t = np.arange(4800) / 48000
->>> path = os.path.join(tempfile.mkdtemp(), "sine.png")
->>> overview(np.sin(2 * np.pi * 440 * t), 48000, path, title="a sine")
->>> os.path.getsize(path) > 1000
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = os.path.join(folder, "sine.png")
+...     overview(np.sin(2 * np.pi * 440 * t), 48000, path, title="a sine")
+...     os.path.getsize(path) > 1000
 True
 """
 
@@ -99,9 +100,9 @@ def overview(audio, sr: float, path, title: str | None = None) -> None:
     --------
     >>> import numpy as np, tempfile, os
     >>> stereo = np.zeros((1000, 2)); stereo[:, 1] = 0.5
-    >>> out = os.path.join(tempfile.mkdtemp(), "s.png")
-    >>> overview(stereo, 8000, out)
-    >>> os.path.exists(out)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     overview(stereo, 8000, os.path.join(folder, "s.png"))
+    ...     os.path.exists(os.path.join(folder, "s.png"))
     True
     """
     plt = pyplot()
@@ -128,9 +129,9 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     --------
     >>> import numpy as np, tempfile, os
     >>> t = np.arange(8000) / 8000
-    >>> out = os.path.join(tempfile.mkdtemp(), "q.png")
-    >>> quicklook(np.sin(2 * np.pi * 50 * t), 8000, out)
-    >>> os.path.getsize(out) > 1000
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     quicklook(np.sin(2 * np.pi * 50 * t), 8000, os.path.join(folder, "q.png"))
+    ...     os.path.getsize(os.path.join(folder, "q.png")) > 1000
     True
     """
     from neuromix.analysis.explain import embedding_delay

@@ -20,8 +20,9 @@ Examples
 >>> a = p.neuron(act="tanh", name="a")
 >>> a.input(p.sine(200, name="s"), 1.0)
 >>> p.out(a)
->>> result = sweep(p.graph, [Axis("a.w.s", [0.5, 2.0]), Axis("a.bias", [0.0, 0.1, 0.2])],
-...                tempfile.mkdtemp(), seconds=0.1, workers=1, fmt="csv", maps=False)
+>>> with tempfile.TemporaryDirectory() as folder:
+...     result = sweep(p.graph, [Axis("a.w.s", [0.5, 2.0]), Axis("a.bias", [0.0, 0.1, 0.2])],
+...                    folder, seconds=0.1, workers=1, fmt="csv", maps=False)
 >>> len(result.table["index"]), result.table["a.bias"][:3].tolist()
 (6, [0.0, 0.1, 0.2])
 """
