@@ -46,6 +46,8 @@ def test_no_partial_file_after_an_interrupted_render(tmp_path):
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)
-    assert proc.returncode == 130
+    # 130, or killed by SIGINT when it lands during numba's compilation: both say "interrupted"
+    assert proc.returncode in (130, -signal.SIGINT)
+    assert "interrupted" in proc.stderr.read().decode()
     assert not out.exists()
     assert not any(p.name.startswith(".long.wav") for p in tmp_path.iterdir())

@@ -90,3 +90,12 @@ def test_unknown_section_and_missing_output():
 def test_missing_file_is_a_patch_error(tmp_path):
     with pytest.raises(nm.PatchError, match="no such patch file"):
         nm.load(tmp_path / "nope.yaml")
+
+
+def test_bare_connection_has_no_scale_address_but_a_scaled_one_does():
+    g = loads("nodes:\n  lfo: {type: sine, freq: 1}\n  a: {type: sine, freq: lfo}\n"
+              "  b: {type: sine, freq: {from: lfo, scale: 1}}\nout: [a, b]\n")
+    addresses = nm.Patch(graph=g).compile().addresses
+    assert "a.freq.scale" not in addresses and "a.freq" not in addresses
+    assert {"b.freq.scale", "b.freq.offset"} <= set(addresses)
+    assert loads(dumps(g)) == g

@@ -22,6 +22,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from neuromix import _config
 from neuromix.compiler.passes import Plan, plan_graph
 from neuromix.graph.graph import Edge, Node, Signal
 from neuromix.nodes import get as node_type
@@ -148,18 +149,23 @@ def build_layout(plan: Plan) -> tuple[Layout, dict]:
         ctx = EmitContext(node, graph.sr, graph.seed, idx)
         for spec in nt.params:
             value = node.params.get(spec.name, spec.default)
-            if isinstance(value, Signal):
-                own[("ps", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.scale", value.scale)
-                own[("po", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.offset", value.offset)
+            if isinstance(value, Signal) and value.is_wire:
+                pass  # a plain connection: the source's value itself, nothing to scale
+            elif isinstance(value, Signal):
+                scale, offset = value.gain()
+                own[("ps", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.scale", scale)
+                own[("po", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.offset", offset)
             else:
                 own[("pc", spec.name)] = layout.add_param(f"{node.id}.{spec.name}", value)
         for inp in node.inputs:
             if nt.inputs != "weighted":
                 continue
-            if isinstance(inp.weight, Signal):
-                own[("ws", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}.scale", inp.weight.scale)
-                own[("wo", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}.offset",
-                                                        inp.weight.offset)
+            if isinstance(inp.weight, Signal) and not inp.weight.is_wire:
+                scale, offset = inp.weight.gain()
+                own[("ws", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}.scale", scale)
+                own[("wo", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}.offset", offset)
+            elif isinstance(inp.weight, Signal):
+                pass  # the weight is the signal itself
             else:
                 own[("wc", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}", inp.weight)
         first = len(layout.state)
@@ -230,6 +236,8 @@ def generate(plan: Plan) -> Kernel:
         for spec in nt.params:
             if ("pc", spec.name) in own:
                 names[("p", spec.name)] = f"p{own[('pc', spec.name)]}"
+            elif ("ps", spec.name) not in own:
+                names[("p", spec.name)] = read(incoming[(nid, spec.name)])
             else:
                 src = read(incoming[(nid, spec.name)])
                 names[("p", spec.name)] = (f"({src} * p{own[('ps', spec.name)]} "
@@ -246,6 +254,8 @@ def generate(plan: Plan) -> Kernel:
             if nt.inputs == "weighted":
                 if ("wc", inp.key) in own:
                     weight = f"p{own[('wc', inp.key)]}"
+                elif ("ws", inp.key) not in own:
+                    weight = read(incoming[(nid, f"w:{inp.key}")])
                 else:
                     wsrc = read(incoming[(nid, f"w:{inp.key}")])
                     weight = f"({wsrc} * p{own[('ws', inp.key)]} + p{own[('wo', inp.key)]})"
@@ -254,6 +264,9 @@ def generate(plan: Plan) -> Kernel:
         body.extend(nt.emit(ctx))
     for c, ref in enumerate(graph.outputs):
         body.append(f"out[lane, i, {c}] = {out_var[(ref.node, main_port(ref))]}")
+        # stays 0.0 unless an output is NaN or infinite (x * 0.0 is NaN then): a check off the
+        # critical path, so the engine need not scan every block with numpy
+        body.append(f"finite += {out_var[(ref.node, main_port(ref))]} * 0.0")
     for key, reg in z1.items():
         body.append(f"{reg} = {out_var[key]}")
     for key, (off, size, w) in ring_info.items():
@@ -272,12 +285,18 @@ def generate(plan: Plan) -> Kernel:
         "",
         f"@numba.njit(cache=True, nogil=True, fastmath={FASTMATH_SOURCE}, error_model='numpy')",
         "def process(n, params, state, buf, out):",
+        "    trouble = 0",
         "    for lane in range(state.shape[0]):",
+        "        finite = 0.0",
         *("        " + line for line in loads + prelude),
         "        for i in range(n):",
         *("            " + line for line in body),
         *("        " + line for line in stores),
-        "    return 0",
+        "        if not finite == 0.0:",
+        "            trouble = 1",
+        *(f"        if not abs(s{i}) < {_config.BLOWUP_LIMIT!r}:\n            trouble = 1"
+          for i in range(len(layout.state))),
+        "    return trouble",
         "",
     ]
     spans = {nid: own["span"] for nid, own in owned.items()}

@@ -124,7 +124,8 @@ def run_reference(graph: Graph, frames: int) -> np.ndarray:
     def param(node, spec, t):
         v = node.params.get(spec.name, spec.default)
         if isinstance(v, Signal):
-            return value(v.ref, t, delays[(node.id, spec.name)]) * v.scale + v.offset
+            scale, offset = v.gain()
+            return value(v.ref, t, delays[(node.id, spec.name)]) * scale + offset
         return float(v)
 
     def compute(nid: str, t: int) -> None:
@@ -138,7 +139,8 @@ def run_reference(graph: Graph, frames: int) -> np.ndarray:
             space[f"I_{k}"] = value(inp.ref, t, delays[(nid, f"in:{inp.key}")])
             w = inp.weight
             if isinstance(w, Signal):
-                space[f"W_{k}"] = value(w.ref, t, delays[(nid, f"w:{inp.key}")]) * w.scale + w.offset
+                scale, offset = w.gain()
+                space[f"W_{k}"] = value(w.ref, t, delays[(nid, f"w:{inp.key}")]) * scale + offset
             else:
                 space[f"W_{k}"] = float(w)
         exec(code[nid], space)

@@ -71,8 +71,8 @@ class CompiledPatch:
             if self._out.shape[1] != n:
                 self._out = np.empty((self.lanes, n, self.channels))
             out = self._out
-        self._fn(n, self.params, self.state, self.buffers, out)
-        self._guard(out)
+        if self._fn(n, self.params, self.state, self.buffers, out):  # NaN, Inf or a blow-up
+            self._guard(out)
         self.frames_done += n
         return out[0] if self.lanes == 1 else out
 

@@ -70,12 +70,26 @@ class Ref:
 
 @dataclass
 class Signal:
-    """A parameter driven by a signal: ``ref * scale + offset`` (scale, offset addressable)."""
+    """A parameter driven by a signal.
+
+    A bare connection (``freq: lfo``) passes the signal as it is. With a scale or an offset
+    (``{from: lfo, scale: 20, offset: 110}``) the value is ``ref * scale + offset``, and both
+    become addressable parameters, settable without recompiling.
+    """
 
     ref: Ref
-    scale: float = 1.0
-    offset: float = 0.0
+    scale: float | None = None
+    offset: float | None = None
     delay: int | None = None
+
+    @property
+    def is_wire(self) -> bool:
+        """A bare connection: no scale, no offset, no multiply-add in the kernel."""
+        return self.scale is None and self.offset is None
+
+    def gain(self) -> tuple[float, float]:
+        """(scale, offset) with the defaults filled in."""
+        return (1.0 if self.scale is None else self.scale, 0.0 if self.offset is None else self.offset)
 
 
 Value = float | Signal

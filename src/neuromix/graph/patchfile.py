@@ -113,6 +113,8 @@ def _signal(value: dict, what: str, node: str, line) -> Signal:
                          hint=nearest(unknown[0], SIGNAL_KEYS) or "use from, scale, offset, delay")
     if "from" not in value:
         raise PatchError(f"{what}: a signal needs 'from: <node id>'", node=node, line=line)
+    if "scale" not in value and "offset" not in value:
+        return Signal(_ref(value["from"], what, node, line), delay=value.get("delay"))
     return Signal(_ref(value["from"], what, node, line),
                   float(_number(value.get("scale", 1.0), f"{what} scale", node, line)),
                   float(_number(value.get("offset", 0.0), f"{what} offset", node, line)),
@@ -147,7 +149,7 @@ def _inputs(section, node_id: str, kind: str | None, line) -> list[Input]:
         for i, spec in enumerate(section):
             if isinstance(spec, dict):
                 sig = _signal(spec, f"input {i + 1}", node_id, line)
-                if sig.scale != 1.0 or sig.offset != 0.0:
+                if not sig.is_wire:
                     raise PatchError(f"input {i + 1}: a list input takes only from and delay",
                                      node=node_id, line=line)
                 result.append(Input(sig.ref, 1.0, sig.delay))
@@ -264,9 +266,11 @@ def _scalar(value) -> str:
 
 def _dump_value(value) -> Any:
     if isinstance(value, Signal):
-        if value.scale == 1.0 and value.offset == 0.0 and value.delay is None:
+        if value.is_wire and value.delay is None:
             return str(value.ref)
-        out = {"from": str(value.ref), "scale": value.scale, "offset": value.offset}
+        out = {"from": str(value.ref)}
+        if not value.is_wire:
+            out["scale"], out["offset"] = value.gain()
         if value.delay is not None:
             out["delay"] = value.delay
         return out

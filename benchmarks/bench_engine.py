@@ -1,0 +1,205 @@
+"""Speed of the neuromix engine against the practical limit of scalar code, and its start-up.
+
+For each of the three reference patches (``reference_loops.py``) it renders 60 s at 48 kHz and
+prints × real time (median of several rounds; the machines are shared and noisy) for neuromix
+(CompiledPatch.process in blocks of 4096), the hand-written fused numba loop of the same patch,
+and the same hand loop run by plain CPython (timed on a shorter render and scaled). It first
+proves each hand loop is the same patch: with IEEE-exact arithmetic (no fastmath on either
+side) the hand loop and neuromix agree bit for bit over the whole render.
+
+Then whole-process timings of ``python -m neuromix render PATCH -o x.wav --seconds 1``: cold
+(fresh process, empty NEUROMIX_CACHE, compile included), warm (second process, cache used) and
+the floor (a bare python process that imports numba and loads one cached kernel). Last, the
+peak memory (ru_maxrss) of a one-hour render streamed to a file against a ten-second one.
+
+Run from the repository root: ``python benchmarks/bench_engine.py`` (``--quick`` for a short
+run, ``--help`` for the options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+sys.path[:0] = [str(HERE), str(SRC)]
+
+from reference_loops import (  # noqa: E402
+    REFERENCES, SR, build_dual, fused, fused_loop, neuromix_render, python_loop,
+    strict_neuromix)
+from neuromix.compiler.codegen import generate  # noqa: E402
+from neuromix.compiler.passes import plan_graph  # noqa: E402
+
+FLOOR_SCRIPT = """
+import importlib.util, sys, time
+import numpy as np
+import numba
+path, params, state, buf, channels = sys.argv[1], *map(int, sys.argv[2:])
+name = path.rsplit("/", 1)[-1][:-3]
+spec = importlib.util.spec_from_file_location(name, path)
+module = importlib.util.module_from_spec(spec)
+sys.modules[name] = module
+spec.loader.exec_module(module)
+module.process(64, np.zeros((1, params)), np.zeros((1, state)), np.zeros((1, max(buf, 1))),
+               np.empty((1, 64, channels)))
+"""
+
+MAXRSS_SCRIPT = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def timed(fn, *args) -> tuple[float, float]:
+    """(wall-clock, CPU) seconds of one call; CPU time ignores neighbours on a shared machine."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    fn(*args)
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def speed(frames: int, rounds: int, python_frames: int) -> list[dict]:
+    """× real time of neuromix, the fused hand loop and plain Python, per reference patch."""
+    seconds = frames / SR
+    rows = []
+    for ref in REFERENCES.values():
+        patch = ref.build()
+        # the same patch: bit-identical with IEEE-exact arithmetic on both sides
+        strict = strict_neuromix(patch)
+        strict_diff = float(np.max(np.abs(neuromix_render(strict, frames)
+                                          - fused_loop(ref, frames, strict=True))))
+        compiled = patch.compile()
+        mine = neuromix_render(compiled, frames)
+        hand = fused_loop(ref, frames)
+        fast_diff = float(np.max(np.abs(mine - hand)))
+        py = python_loop(ref, python_frames)
+        py_diff = float(np.max(np.abs(neuromix_render(strict, python_frames) - py)))
+        fused(ref)  # compiled above; rounds below time the render only
+        t_nm, t_hand = [], []
+        for _ in range(rounds):  # interleaved, so that a noisy neighbour hits both alike
+            t_nm.append(timed(neuromix_render, compiled, frames))
+            t_hand.append(timed(fused_loop, ref, frames))
+        t_py = statistics.median(timed(python_loop, ref, python_frames)[0] for _ in range(3))
+        wall_nm, cpu_nm = (statistics.median(t) for t in zip(*t_nm))
+        wall_hand, cpu_hand = (statistics.median(t) for t in zip(*t_hand))
+        walls = [t for t, _ in t_nm]
+        rows.append(dict(name=ref.name, title=ref.title, neuromix=seconds / wall_nm,
+                         hand=seconds / wall_hand, python=(python_frames / SR) / t_py,
+                         ratio=wall_hand / wall_nm, cpu_ratio=cpu_hand / cpu_nm,
+                         strict_diff=max(strict_diff, py_diff), fast_diff=fast_diff,
+                         spread=(min(walls) / wall_nm, max(walls) / wall_nm)))
+    return rows
+
+
+def _env(cache: Path) -> dict:
+    env = dict(os.environ, NEUROMIX_CACHE=str(cache))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    return env
+
+
+def _run_seconds(cmd: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def start_up(rounds: int, work: Path) -> dict:
+    """Whole-process seconds: cold and warm ``neuromix render`` of a small patch, and the floor."""
+    patch_file = work / "dual.yaml"
+    build_dual().save(patch_file)
+    render = [sys.executable, "-m", "neuromix", "render", str(patch_file), "-o",
+              str(work / "x.wav"), "--seconds", "1"]
+    cold, warm, floor = [], [], []
+    for r in range(rounds):
+        cache = work / f"cache{r}"  # empty: nothing compiled yet
+        cold.append(_run_seconds(render, _env(cache)))
+        warm.append(_run_seconds(render, _env(cache)))
+        (kernel,) = (cache / "kernels").glob("nm_kernel_*.py")
+        layout = generate(plan_graph(build_dual().graph)).layout
+        sizes = [len(layout.params), len(layout.state), layout.buffer_size, layout.channels]
+        floor.append(_run_seconds([sys.executable, "-c", FLOOR_SCRIPT, str(kernel),
+                                   *map(str, sizes)], _env(cache)))
+    return dict(cold=statistics.median(cold), warm=statistics.median(warm),
+                floor=statistics.median(floor))
+
+
+def peak_memory(work: Path, long_seconds: float) -> dict:
+    """ru_maxrss (MB) of ``neuromix render`` streaming ``long_seconds`` vs ten seconds."""
+    patch_file = work / "dual.yaml"
+    build_dual().save(patch_file)
+    env = _env(work / "cache-mem")
+    subprocess.run([sys.executable, "-m", "neuromix", "render", str(patch_file), "-o",
+                    str(work / "warm.wav"), "--seconds", "1"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)  # compile first: both measured runs load the cache
+    result = {}
+    for label, seconds in (("short", 10.0), ("long", long_seconds)):
+        out = work / f"{label}.wav"
+        cmd = [sys.executable, "-m", "neuromix", "render", str(patch_file), "-o", str(out),
+               "--seconds", str(seconds)]
+        t0 = time.perf_counter()
+        text = subprocess.run([sys.executable, "-c", MAXRSS_SCRIPT, *cmd], env=env, check=True,
+                              capture_output=True, text=True).stdout
+        result[label] = (seconds, int(text.split()[-1]) / 1024, time.perf_counter() - t0)
+        out.unlink()
+    return result
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="render length (default 60)")
+    parser.add_argument("--rounds", type=int, default=9, help="timing rounds (median; default 9)")
+    parser.add_argument("--python-seconds", type=float, default=1.0,
+                        help="render length for the plain-Python loop (default 1)")
+    parser.add_argument("--start-rounds", type=int, default=5,
+                        help="rounds of the start-up timings (default 5)")
+    parser.add_argument("--memory-seconds", type=float, default=3600.0,
+                        help="length of the long render in the memory test (default 3600)")
+    parser.add_argument("--quick", action="store_true", help="a short run (a few seconds)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.rounds, args.python_seconds = 2.0, 3, 0.1
+        args.start_rounds, args.memory_seconds = 1, 60.0
+    frames = int(round(args.seconds * SR))
+
+    print(f"render {args.seconds:g} s at {SR:g} Hz, × real time, median of {args.rounds} rounds "
+          f"(plain Python: {args.python_seconds:g} s, scaled)")
+    head = (f"{'patch':<7}{'neuromix':>10}{'hand':>9}{'python':>8}{'nm/hand':>9}{'(cpu)':>7}"
+            f"{'exact diff':>12}{'fastmath diff':>15}  spread     what")
+    print(head)
+    for r in speed(frames, args.rounds, int(round(args.python_seconds * SR))):
+        print(f"{r['name']:<7}{r['neuromix']:>9.0f}×{r['hand']:>8.0f}×{r['python']:>7.1f}×"
+              f"{r['ratio']:>9.3f}{r['cpu_ratio']:>7.3f}{r['strict_diff']:>12.1e}{r['fast_diff']:>15.1e}"
+              f"  {r['spread'][0]:.2f}-{r['spread'][1]:.2f}  {r['title']}")
+    print("nm/hand: speed ratio from wall-clock medians, (cpu) from CPU-time medians (steadier\n"
+          "on a shared machine); exact diff: neuromix vs the hand loop, both without fastmath\n"
+          "(0 = the same patch); fastmath diff: both as timed (LLVM may round a reassociated sum\n"
+          "differently, and feedback can amplify that last bit); spread: fastest and slowest\n"
+          "neuromix round / median")
+
+    with tempfile.TemporaryDirectory(prefix="nm-bench-") as tmp:
+        work = Path(tmp)
+        s = start_up(args.start_rounds, work)
+        print(f"\nstart-up, whole processes, median of {args.start_rounds}: "
+              f"`python -m neuromix render dual.yaml --seconds 1`")
+        print(f"  cold (empty cache, compile included) {s['cold']:.2f} s   (target < 2 s)")
+        print(f"  warm (cache used)                    {s['warm']:.2f} s   (target < 0.8 s)")
+        print(f"  floor (python + numba + one cached kernel) {s['floor']:.2f} s")
+        m = peak_memory(work, args.memory_seconds)
+        (s_short, mb_short, _), (s_long, mb_long, t_long) = m["short"], m["long"]
+        print(f"\npeak memory (ru_maxrss) of `neuromix render` streamed to a file:")
+        print(f"  {s_short:g} s: {mb_short:.1f} MB   {s_long:g} s: {mb_long:.1f} MB "
+              f"(took {t_long:.1f} s)   difference {mb_long - mb_short:+.1f} MB (target <= 50)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

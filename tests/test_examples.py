@@ -1,0 +1,30 @@
+"""Every example patch renders: no NaN, audible, and no clipping unless its header says "may clip"."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neuromix as nm
+from neuromix.commands.demo import is_patch
+from neuromix.commands.render import patch_seconds
+
+EXAMPLES = sorted(p for p in (Path(__file__).resolve().parents[1] / "examples").iterdir()
+                  if p.suffix in (".yaml", ".yml", ".json") and is_patch(p))
+
+
+def header(path: Path) -> str:
+    lines = path.read_text().splitlines()
+    return "\n".join(line for line in lines if line.startswith("#"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_patch_renders_well(path):
+    assert header(path), "each example starts with a comment header saying what it shows"
+    patch = nm.load(path)
+    audio = patch.render(seconds=patch_seconds(patch.graph))
+    assert np.isfinite(audio).all()
+    rms_db = 20 * np.log10(np.sqrt(np.mean(audio ** 2)) + 1e-12)
+    assert rms_db > -40, f"too quiet: {rms_db:.1f} dBFS"
+    if "may clip" not in header(path).lower():
+        assert np.max(np.abs(audio)) <= 1.0, "clips, and its header does not say so"
