@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 FRAME = 2048  # analysis frame in samples (at 48 kHz: 43 ms)
-HOP = 1024
+HOP = 2048  # frames side by side: the features are averages, overlap adds little
 PITCH_MIN_HZ = 30.0
 PITCH_MAX_HZ = 4000.0
 VOICED_CLARITY = 0.6  # normalised autocorrelation peak above which a frame has a pitch
@@ -57,14 +57,16 @@ def loudness_db(x: np.ndarray, sr: float, window: float = 0.05) -> tuple[np.ndar
     return (np.arange(len(fr)) + 0.5) * size / sr, 20 * np.log10(np.maximum(level, 1e-6))
 
 
-def _power_spectrum(x: np.ndarray) -> np.ndarray:
+def power_spectrum(x: np.ndarray) -> np.ndarray:
+    """Power spectra of the Hann-windowed frames of ``x``: (frames, FRAME // 2 + 1)."""
     fr = frames(x)
-    return np.abs(np.fft.rfft(fr * np.hanning(fr.shape[1]), axis=1)) ** 2
+    spec = np.fft.rfft(fr * np.hanning(fr.shape[1]), axis=1)
+    return spec.real ** 2 + spec.imag ** 2
 
 
-def spectral_centroid(x: np.ndarray, sr: float) -> float:
+def spectral_centroid(x: np.ndarray, sr: float, power: np.ndarray | None = None) -> float:
     """Power-weighted mean frequency in Hz (the 'brightness'); 0 for silence."""
-    power = _power_spectrum(x).sum(axis=0)
+    power = (power_spectrum(x) if power is None else power).sum(axis=0)
     total = power.sum()
     if total <= 0:
         return 0.0
@@ -72,12 +74,12 @@ def spectral_centroid(x: np.ndarray, sr: float) -> float:
     return float((freqs * power).sum() / total)
 
 
-def spectral_flatness(x: np.ndarray) -> float:
+def spectral_flatness(x: np.ndarray, power: np.ndarray | None = None) -> float:
     """Geometric over arithmetic mean of the power spectrum, 0 (tonal) to 1 (white noise).
 
     Averaged over frames; silent frames are left out (0 when all are silent).
     """
-    power = _power_spectrum(x)[:, 1:] + 1e-20
+    power = (power_spectrum(x) if power is None else power)[:, 1:] + 1e-20
     loud = power.mean(axis=1) > 1e-16
     if not loud.any():
         return 0.0
@@ -108,28 +110,26 @@ def pitch_track(x: np.ndarray, sr: float) -> tuple[np.ndarray, np.ndarray]:
     energy = ac[:, :1]
     lo = max(2, int(sr / PITCH_MAX_HZ))
     hi = min(n - 2, int(sr / PITCH_MIN_HZ))
-    f0 = np.full(len(fr), np.nan)
-    clarity = np.zeros(len(fr))
-    if hi <= lo:
-        return f0, clarity
+    if hi <= lo + 2:
+        return np.full(len(fr), np.nan), np.zeros(len(fr))
     # normalise by the overlap length so long lags are not penalised
-    norm = ac / np.maximum(energy, 1e-30) * (n / (n - np.arange(n)))[None, :]
-    for k in range(len(fr)):
-        if energy[k, 0] <= SILENCE_RMS ** 2 * n:
-            continue
-        r = norm[k]
-        seg = r[lo:hi + 1]
-        peaks = np.flatnonzero((seg[1:-1] > seg[:-2]) & (seg[1:-1] >= seg[2:])) + 1
-        if not len(peaks):
-            continue
-        best = seg[peaks].max()
-        lag = lo + peaks[np.argmax(seg[peaks] >= 0.9 * best)]
-        a, b, c = r[lag - 1], r[lag], r[lag + 1]
-        denom = a - 2 * b + c
-        shift = 0.5 * (a - c) / denom if denom < 0 else 0.0
-        clarity[k] = min(float(b), 1.0)
-        if b >= VOICED_CLARITY:
-            f0[k] = sr / (lag + shift)
+    r = ac / np.maximum(energy, 1e-30) * (n / (n - np.arange(n)))[None, :]
+    seg = r[:, lo:hi + 1]
+    inner = seg[:, 1:-1]
+    is_peak = (inner > seg[:, :-2]) & (inner >= seg[:, 2:])
+    heights = np.where(is_peak, inner, -np.inf)
+    best = heights.max(axis=1)
+    sounding = (energy[:, 0] > SILENCE_RMS ** 2 * n) & np.isfinite(best)
+    first = np.argmax(heights >= 0.9 * best[:, None], axis=1)  # first peak near the best
+    lag = lo + 1 + first
+    rows = np.arange(len(fr))
+    a, b, c = r[rows, lag - 1], r[rows, lag], r[rows, np.minimum(lag + 1, n - 1)]
+    denom = a - 2 * b + c
+    shift = np.clip(np.where(denom < 0, 0.5 * (a - c) / np.where(denom < 0, denom, -1.0), 0.0),
+                    -0.5, 0.5)
+    clarity = np.where(sounding, np.minimum(b, 1.0), 0.0)
+    voiced = sounding & (b >= VOICED_CLARITY)
+    f0 = np.where(voiced, sr / (lag + shift), np.nan)
     return f0, clarity
 
 
@@ -163,8 +163,9 @@ def features(audio, sr: float) -> dict[str, float]:
     """
     x = mono(audio)
     x = np.nan_to_num(x)
+    power = power_spectrum(x)
     out = {"rms": rms(x), "peak": float(np.max(np.abs(x))) if len(x) else 0.0,
-           "centroid_hz": spectral_centroid(x, sr), "flatness": spectral_flatness(x),
+           "centroid_hz": spectral_centroid(x, sr, power), "flatness": spectral_flatness(x, power),
            "zcr_hz": zero_crossing_rate(x, sr)}
     out.update(pitch(x, sr))
     return out

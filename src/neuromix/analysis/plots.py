@@ -7,9 +7,10 @@ Examples
 --------
 >>> import numpy as np, tempfile, os
 >>> t = np.arange(4800) / 48000
->>> path = os.path.join(tempfile.mkdtemp(), "sine.png")
->>> overview(np.sin(2 * np.pi * 440 * t), 48000, path, title="a sine")
->>> os.path.getsize(path) > 1000
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = os.path.join(folder, "sine.png")
+...     overview(np.sin(2 * np.pi * 440 * t), 48000, path, title="a sine")
+...     os.path.getsize(path) > 1000
 True
 """
 
@@ -99,9 +100,9 @@ def overview(audio, sr: float, path, title: str | None = None) -> None:
     --------
     >>> import numpy as np, tempfile, os
     >>> stereo = np.zeros((1000, 2)); stereo[:, 1] = 0.5
-    >>> out = os.path.join(tempfile.mkdtemp(), "s.png")
-    >>> overview(stereo, 8000, out)
-    >>> os.path.exists(out)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     overview(stereo, 8000, os.path.join(folder, "s.png"))
+    ...     os.path.exists(os.path.join(folder, "s.png"))
     True
     """
     plt = pyplot()
@@ -114,6 +115,43 @@ def overview(audio, sr: float, path, title: str | None = None) -> None:
         draw_waveform(axes[2 * c, 0], x[:, c], sr, label)
         draw_spectrogram(axes[2 * c + 1, 0], x[:, c], sr)
     axes[-1, 0].set_xlabel("seconds")
+    if title:
+        fig.suptitle(title)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def quicklook(audio, sr: float, path, title: str | None = None) -> None:
+    """Write a PNG of waveform, spectrogram and a delay-embedding portrait (channels mixed).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> t = np.arange(8000) / 8000
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     quicklook(np.sin(2 * np.pi * 50 * t), 8000, os.path.join(folder, "q.png"))
+    ...     os.path.getsize(os.path.join(folder, "q.png")) > 1000
+    True
+    """
+    from neuromix.analysis.explain import embedding_delay
+
+    plt = pyplot()
+    x = as_channels(audio).mean(axis=1)
+    fig = plt.figure(figsize=(12, 5), constrained_layout=True)
+    grid = fig.add_gridspec(2, 3)
+    draw_waveform(fig.add_subplot(grid[0, :2]), x, sr)
+    spec = fig.add_subplot(grid[1, :2])
+    draw_spectrogram(spec, x, sr)
+    spec.set_xlabel("seconds")
+    portrait = fig.add_subplot(grid[:, 2])
+    tail = x[-min(len(x), int(sr // 2) or 1):]
+    tau = min(embedding_delay(tail, sr), max(len(tail) - 1, 1))
+    portrait.plot(tail[:-tau], tail[tau:], lw=0.4)
+    portrait.set_xlabel("out[n]")
+    portrait.set_ylabel(f"out[n+{tau}]")
+    portrait.set_title("delay embedding (last 0.5 s)")
+    portrait.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
