@@ -21,6 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_examples.py
 
 docs: $(STAMP)
 	$(BIN)/neuromix nodes --markdown > docs/nodes.md
