@@ -71,3 +71,11 @@ def test_demo_renders_examples(tmp_path):
 def test_version_and_help():
     assert neuromix("--version").stdout.startswith("neuromix ")
     assert "render" in neuromix("--help").stdout
+
+
+def test_unknown_output_format_is_one_clear_line_before_rendering(tmp_path):
+    result = neuromix("render", ROOT / "examples" / "dual_neuron.yaml", "-o", tmp_path / "x.mp3",
+                      check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "cannot write '.mp3' files" in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -36,7 +36,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from neuromix.engine.compiled import CompiledPatch
-    from neuromix.engine.render import render_to_file
+    from neuromix.engine.render import FORMATS, render_to_file
     from neuromix.graph.patchfile import load_graph
 
     graph = load_graph(args.patch)
@@ -49,6 +49,11 @@ def run(args) -> int:
         print("neuromix: --seconds and --block must be positive", file=sys.stderr)
         return 2
     out = args.output or str(Path(args.patch).with_suffix(f".{args.format or 'wav'}"))
+    suffix = Path(out).suffix.lstrip(".").lower()
+    if args.format is None and suffix and suffix not in FORMATS:
+        print(f"neuromix: {out}: cannot write '.{suffix}' files: name it .wav or .flac, "
+              f"or give --format wav|flac", file=sys.stderr)
+        return 2
     compiled = CompiledPatch(graph)
     info = render_to_file(compiled, out, seconds, fmt=args.format, subtype=args.subtype,
                           block=args.block, progress=args.progress)
