@@ -204,7 +204,7 @@ def fit(graph: Graph, target: np.ndarray, addresses: list[str], *, seconds: floa
     began, evaluations, stops = time.perf_counter(), 1, []
     from tqdm import tqdm
 
-    bar = tqdm(total=generations, desc="fit", unit="gen", disable=not progress, leave=False)
+    bar = tqdm(total=generations, desc="fit", unit="gen", disable=None if progress else True, leave=False)
     try:
         # IPOP-CMA-ES: when a run stalls, restart from the start with twice the population
         for run in range(restarts + 1):

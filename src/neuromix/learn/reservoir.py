@@ -37,7 +37,7 @@ import numba
 import numpy as np
 
 from neuromix.graph.graph import Graph, Input, Node, Ref
-from neuromix.learn.losses import mfcc_nrmse
+from neuromix.learn.losses import log_spectral_distance, mfcc_nrmse, snr_db
 
 GRID = {"radius": (0.9, 0.99), "feedback": (1.0, 3.0), "ridge": (0.1, 10.0),
         "noise": (1e-3, 1e-2)}
@@ -69,16 +69,19 @@ def _teacher_forced(idx, val, fb, bias, target, noise, seed):
 
 
 @numba.njit(cache=True, nogil=True)
-def _free_run(idx, val, fb, bias, start, readout, readout_bias, frames):
+def _free_run(idx, val, fb, bias, start, readout, readout_bias, direct, last, frames):
     """The network run free from ``tanh(bias + start)``: the engine's arithmetic, in its order."""
     size = len(bias)
     x, nxt, out = np.empty(size), np.empty(size), np.empty(frames)
     for i in range(size):
         x[i] = math.tanh(bias[i] + start[i])
+    y = 0.0
     for t in range(frames):
-        y = readout_bias
+        prev = y
+        y = readout_bias + (direct * last if t == 0 else 0.0)
         for i in range(size):
             y += readout[i] * x[i]
+        y += direct * prev
         out[t] = y
         for i in range(size):
             u = bias[i]
@@ -115,13 +118,16 @@ class Reservoir:
     start: np.ndarray  # impulse weights: the first state is tanh(bias + start)
     readout: np.ndarray
     readout_bias: float
+    direct: float  # weight of the output's own previous sample in the readout
+    last: float  # the target's last training sample: the output's "previous" at the start
     settings: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)
 
     def run(self, frames: int) -> np.ndarray:
         """The free-running output for ``frames`` samples (what the saved patch renders)."""
         return _free_run(self.idx, self.val, self.feedback, self.bias, self.start, self.readout,
-                         float(self.readout_bias), int(frames))
+                         float(self.readout_bias), float(self.direct), float(self.last),
+                         int(frames))
 
     def graph(self) -> Graph:
         """The reservoir as a neuromix patch graph (see the module docstring)."""
@@ -134,9 +140,11 @@ class Reservoir:
             inputs.append(Input(Ref("y"), float(self.feedback[i]), 1))
             g.add(Node(f"r{i}", "neuron", params={"bias": float(self.bias[i])},
                        options={"act": "tanh"}, inputs=inputs))
+        readout = [Input(Ref("start"), float(self.direct * self.last))]
+        readout += [Input(Ref(f"r{i}"), float(w)) for i, w in enumerate(self.readout)]
+        readout.append(Input(Ref("y"), float(self.direct), 1))
         g.add(Node("y", "neuron", params={"bias": float(self.readout_bias)},
-                   options={"act": "identity"},
-                   inputs=[Input(Ref(f"r{i}"), float(w)) for i, w in enumerate(self.readout)]))
+                   options={"act": "identity"}, inputs=readout))
         g.outputs = [Ref("y")]
         return g
 
@@ -155,24 +163,27 @@ def _candidates(target, sr, train, neurons, degree, seed, radius, feedback, nois
     idx, val, fb, bias = random_reservoir(neurons, degree, radius, feedback * scale, seed)
     states, nxt = _teacher_forced(idx, val, fb, bias, target[:train], noise / scale, seed)
     wash = min(int(WASHOUT * sr), train // 2)
-    a = np.hstack([states[wash:], np.ones((train - wash, 1))])
+    previous = np.concatenate([[0.0], target[:train - 1]])[wash:, None]
+    a = np.hstack([states[wash:], np.ones((train - wash, 1)), previous])
     gram, rhs = a.T @ a, a.T @ target[wash:train]
     start = np.arctanh(np.clip(nxt, -STATE_LIMIT, STATE_LIMIT)) - bias
     for ridge in ridges:
         w = np.linalg.solve(gram + ridge * np.eye(len(gram)), rhs)
         settings = {"neurons": neurons, "degree": degree, "radius": radius,
                     "feedback": feedback, "ridge": ridge, "noise": noise, "seed": seed}
-        yield Reservoir(float(sr), idx, val, fb, bias, start, w[:-1], float(w[-1]), settings)
+        yield Reservoir(float(sr), idx, val, fb, bias, start, w[:-2], float(w[-2]), float(w[-1]),
+                        float(target[train - 1]), settings)
 
 
 def train(target: np.ndarray, sr: float, *, neurons: int = 100, degree: int = 10,
           train_seconds: float = 1.0, validate_seconds: float = 2.0, seed: int = 0,
-          grid: dict | None = None, progress: bool = True) -> Reservoir:
+          reservoirs: int = 3, grid: dict | None = None, progress: bool = True) -> Reservoir:
     """Train reservoirs on the first ``train_seconds`` of ``target`` and keep the best free run.
 
     The free runs are compared with the target's next ``validate_seconds`` (with the training
     span itself when the target is no longer). ``grid`` maps setting names to the values tried
-    (default :data:`GRID`).
+    (default :data:`GRID`), each with ``reservoirs`` random draws (seeds ``seed``, ``seed + 1``,
+    ...).
     """
     from tqdm import tqdm
 
@@ -187,18 +198,21 @@ def train(target: np.ndarray, sr: float, *, neurons: int = 100, degree: int = 10
     rest = target[train_n:train_n + int(round(validate_seconds * sr))]
     reference = rest if len(rest) >= 0.25 * sr else target[:train_n]
     grid = {**GRID, **(grid or {})}
-    combos = list(itertools.product(grid["radius"], grid["feedback"], grid["noise"]))
-    best = None
-    for radius, feedback, noise in tqdm(combos, desc="reservoirs", disable=not progress,
-                                        leave=False):
-        for res in _candidates(target, sr, train_n, neurons, degree, seed, radius, feedback,
+    combos = list(itertools.product(range(seed, seed + reservoirs), grid["radius"],
+                                    grid["feedback"], grid["noise"]))
+    best, curve = None, []
+    for draw, radius, feedback, noise in tqdm(combos, desc="reservoirs", disable=None if progress else True, leave=False):
+        for res in _candidates(target, sr, train_n, neurons, degree, draw, radius, feedback,
                                noise, grid["ridge"]):
             out = res.run(len(reference))
             bounded = np.isfinite(out).all() and np.max(np.abs(out)) < 4 * np.max(np.abs(target))
             score = mfcc_nrmse(out, reference, sr) if bounded else math.inf
             if best is None or score < best[0]:
-                best = (score, res)
-    res = best[1]
-    res.report = {"validation_mfcc_nrmse": best[0], "candidates": len(combos) * len(grid["ridge"]),
-                  "train_seconds": train_n / sr, "validate_seconds": len(reference) / sr}
+                best = (score, res, out)
+            curve.append(best[0])
+    score, res, out = best
+    res.report = {"mfcc_nrmse": score, "snr_db": snr_db(reference, out),
+                  "log_spectral_distance_db": log_spectral_distance(out, reference, sr),
+                  "candidates": len(curve), "train_seconds": train_n / sr,
+                  "validate_seconds": len(reference) / sr, "curve": curve}
     return res
