@@ -39,16 +39,15 @@ import numpy as np
 from neuromix.graph.graph import Graph, Input, Node, Ref
 from neuromix.learn.losses import log_spectral_distance, mfcc_nrmse, snr_db
 
-GRID = {"radius": (0.9, 0.99), "feedback": (1.0, 3.0), "ridge": (0.1, 10.0),
-        "noise": (1e-3, 1e-2)}
+GRID = {"leak": (0.02, 0.05, 0.2), "radius": (0.9,), "feedback": (1.0, 3.0),
+        "ridge": (0.1, 10.0), "noise": (1e-3, 1e-2)}
 BIAS = 0.5  # neuron biases are uniform in ±BIAS
 WASHOUT = 0.05  # seconds of teacher forcing left out of the regression
-STATE_LIMIT = 1.0 - 1e-12  # |x| of the start state, so atanh stays finite
 
 
 @numba.njit(cache=True, nogil=True)
-def _teacher_forced(idx, val, fb, bias, target, noise, seed):
-    """States under teacher forcing, and the state one step after the last target sample."""
+def _teacher_forced(idx, val, fb, bias, leak, target, noise, seed):
+    """Leaky states under teacher forcing, and the state one step after the last sample."""
     n, size = len(target), len(bias)
     states = np.empty((n, size))
     x, nxt = np.zeros(size), np.empty(size)
@@ -60,7 +59,7 @@ def _teacher_forced(idx, val, fb, bias, target, noise, seed):
             u = bias[i]
             for k in range(idx.shape[1]):
                 u += val[i, k] * x[idx[i, k]]
-            nxt[i] = math.tanh(u + fb[i] * drive)
+            nxt[i] = leak * math.tanh(u + fb[i] * drive) + (1.0 - leak) * x[i]
         x[:] = nxt
         if t < n:
             states[t] = x
@@ -69,26 +68,28 @@ def _teacher_forced(idx, val, fb, bias, target, noise, seed):
 
 
 @numba.njit(cache=True, nogil=True)
-def _free_run(idx, val, fb, bias, start, readout, readout_bias, direct, last, frames):
-    """The network run free from ``tanh(bias + start)``: the engine's arithmetic, in its order."""
+def _free_run(idx, val, fb, bias, leak, start, readout, readout_bias, direct, last, frames):
+    """The network run free from its start state: the engine's arithmetic, in its order."""
     size = len(bias)
-    x, nxt, out = np.empty(size), np.empty(size), np.empty(frames)
-    for i in range(size):
-        x[i] = math.tanh(bias[i] + start[i])
+    x, act, out = np.empty(size), np.empty(size), np.empty(frames)
+    for i in range(size):  # the first sample: each neuron's tanh sees nothing yet
+        x[i] = start[i] + leak * math.tanh(bias[i])
     y = 0.0
     for t in range(frames):
+        if t > 0:
+            for i in range(size):
+                u = bias[i]
+                for k in range(idx.shape[1]):
+                    u += val[i, k] * x[idx[i, k]]
+                act[i] = math.tanh(u + fb[i] * y)
+            for i in range(size):
+                x[i] = leak * act[i] + (1.0 - leak) * x[i]
         prev = y
         y = readout_bias + (direct * last if t == 0 else 0.0)
         for i in range(size):
             y += readout[i] * x[i]
         y += direct * prev
         out[t] = y
-        for i in range(size):
-            u = bias[i]
-            for k in range(idx.shape[1]):
-                u += val[i, k] * x[idx[i, k]]
-            nxt[i] = math.tanh(u + fb[i] * y)
-        x[:] = nxt
     return out
 
 
@@ -115,7 +116,8 @@ class Reservoir:
     val: np.ndarray
     feedback: np.ndarray
     bias: np.ndarray
-    start: np.ndarray  # impulse weights: the first state is tanh(bias + start)
+    leak: float  # each state moves this far towards its neuron's tanh per sample (1: none)
+    start: np.ndarray  # impulse weights: the first state is start + leak·tanh(bias)
     readout: np.ndarray
     readout_bias: float
     direct: float  # weight of the output's own previous sample in the readout
@@ -125,7 +127,8 @@ class Reservoir:
 
     def run(self, frames: int) -> np.ndarray:
         """The free-running output for ``frames`` samples (what the saved patch renders)."""
-        return _free_run(self.idx, self.val, self.feedback, self.bias, self.start, self.readout,
+        return _free_run(self.idx, self.val, self.feedback, self.bias, float(self.leak),
+                         self.start, self.readout,
                          float(self.readout_bias), float(self.direct), float(self.last),
                          int(frames))
 
@@ -133,15 +136,18 @@ class Reservoir:
         """The reservoir as a neuromix patch graph (see the module docstring)."""
         g = Graph(sr=float(self.sr), seed=int(self.settings.get("seed", 0)))
         g.add(Node("start", "impulse"))
-        size = len(self.bias)
-        for i in range(size):
-            inputs = [Input(Ref("start"), float(self.start[i]))]
-            inputs += [Input(Ref(f"r{j}"), float(w), 1) for j, w in zip(self.idx[i], self.val[i])]
+        size, leak = len(self.bias), float(self.leak)
+        for i in range(size):  # r: the neuron, x: its leaky state (what others hear)
+            inputs = [Input(Ref(f"x{j}"), float(w), 1) for j, w in zip(self.idx[i], self.val[i])]
             inputs.append(Input(Ref("y"), float(self.feedback[i]), 1))
             g.add(Node(f"r{i}", "neuron", params={"bias": float(self.bias[i])},
                        options={"act": "tanh"}, inputs=inputs))
+            g.add(Node(f"x{i}", "neuron", params={"bias": 0.0}, options={"act": "identity"},
+                       inputs=[Input(Ref("start"), float(self.start[i])),
+                               Input(Ref(f"r{i}"), leak),
+                               Input(Ref(f"x{i}"), 1.0 - leak, 1)]))
         readout = [Input(Ref("start"), float(self.direct * self.last))]
-        readout += [Input(Ref(f"r{i}"), float(w)) for i, w in enumerate(self.readout)]
+        readout += [Input(Ref(f"x{i}"), float(w)) for i, w in enumerate(self.readout)]
         readout.append(Input(Ref("y"), float(self.direct), 1))
         g.add(Node("y", "neuron", params={"bias": float(self.readout_bias)},
                    options={"act": "identity"}, inputs=readout))
@@ -157,21 +163,21 @@ class Reservoir:
                                          f"{what}")
 
 
-def _candidates(target, sr, train, neurons, degree, seed, radius, feedback, noise, ridges):
+def _candidates(target, sr, train, neurons, degree, seed, leak, radius, feedback, noise, ridges):
     """One reservoir driven by the target, with a readout for each ridge value."""
     scale = 1.0 / max(np.max(np.abs(target[:train])), 1e-9)  # feedback sees the target at ±1
     idx, val, fb, bias = random_reservoir(neurons, degree, radius, feedback * scale, seed)
-    states, nxt = _teacher_forced(idx, val, fb, bias, target[:train], noise / scale, seed)
+    states, nxt = _teacher_forced(idx, val, fb, bias, leak, target[:train], noise / scale, seed)
     wash = min(int(WASHOUT * sr), train // 2)
     previous = np.concatenate([[0.0], target[:train - 1]])[wash:, None]
     a = np.hstack([states[wash:], np.ones((train - wash, 1)), previous])
     gram, rhs = a.T @ a, a.T @ target[wash:train]
-    start = np.arctanh(np.clip(nxt, -STATE_LIMIT, STATE_LIMIT)) - bias
+    start = nxt - leak * np.tanh(bias)
     for ridge in ridges:
         w = np.linalg.solve(gram + ridge * np.eye(len(gram)), rhs)
-        settings = {"neurons": neurons, "degree": degree, "radius": radius,
+        settings = {"neurons": neurons, "degree": degree, "leak": leak, "radius": radius,
                     "feedback": feedback, "ridge": ridge, "noise": noise, "seed": seed}
-        yield Reservoir(float(sr), idx, val, fb, bias, start, w[:-2], float(w[-2]), float(w[-1]),
+        yield Reservoir(float(sr), idx, val, fb, bias, leak, start, w[:-2], float(w[-2]), float(w[-1]),
                         float(target[train - 1]), settings)
 
 
@@ -198,12 +204,12 @@ def train(target: np.ndarray, sr: float, *, neurons: int = 100, degree: int = 10
     rest = target[train_n:train_n + int(round(validate_seconds * sr))]
     reference = rest if len(rest) >= 0.25 * sr else target[:train_n]
     grid = {**GRID, **(grid or {})}
-    combos = list(itertools.product(range(seed, seed + reservoirs), grid["radius"],
-                                    grid["feedback"], grid["noise"]))
+    combos = list(itertools.product(range(seed, seed + reservoirs), grid["leak"],
+                                    grid["radius"], grid["feedback"], grid["noise"]))
     best, curve = None, []
-    for draw, radius, feedback, noise in tqdm(combos, desc="reservoirs", disable=None if progress else True, leave=False):
-        for res in _candidates(target, sr, train_n, neurons, degree, draw, radius, feedback,
-                               noise, grid["ridge"]):
+    for draw, leak, radius, feedback, noise in tqdm(combos, desc="reservoirs", disable=None if progress else True, leave=False):
+        for res in _candidates(target, sr, train_n, neurons, degree, draw, leak, radius,
+                               feedback, noise, grid["ridge"]):
             out = res.run(len(reference))
             bounded = np.isfinite(out).all() and np.max(np.abs(out)) < 4 * np.max(np.abs(target))
             score = mfcc_nrmse(out, reference, sr) if bounded else math.inf
