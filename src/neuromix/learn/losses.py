@@ -38,7 +38,7 @@ def snr_db(target: np.ndarray, output: np.ndarray) -> float:
     target, output = np.asarray(target, float), np.asarray(output, float)
     noise = float(np.sum((target - output) ** 2))
     signal = float(np.sum(target ** 2))
-    return float("inf") if noise == 0.0 else 10.0 * np.log10(max(signal, 1e-300) / noise)
+    return float("inf") if noise == 0.0 else float(10.0 * np.log10(max(signal, 1e-300) / noise))
 
 
 def _frames_of(x: np.ndarray, size: int, hop: int) -> np.ndarray:
