@@ -58,7 +58,8 @@ def main() -> None:
     except ImportError:
         pass
     print(f"reservoir of {neurons} neurons: free-run MFCC NRMSE {score:.3f} over "
-          f"{seconds:g} s; wrote {out / 'reservoir_tone.wav'} ({time.perf_counter() - start:.1f} s)")
+          f"{seconds:g} s; wrote {out / 'reservoir_tone.wav'} "
+          f"({time.perf_counter() - start:.1f} s)")
 
 
 if __name__ == "__main__":

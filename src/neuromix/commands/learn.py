@@ -7,7 +7,7 @@ the target by itself. Both show progress, can draw the learning curve (--curve) 
 JSON report (--report), print the report and end with a line starting "done:" (on stdout), and
 write the result as a patch file that ``neuromix render`` plays.
 
-Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.bias --param b.bias -o fitted.yaml
+Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.bias -o fitted.yaml
 """
 
 from __future__ import annotations

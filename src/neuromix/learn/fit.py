@@ -58,7 +58,8 @@ def address_bounds(graph: Graph, address: str) -> tuple[float, float, float]:
     node = graph.nodes.get(node_id)
     if node is None:
         hint = nearest(node_id, graph.nodes)
-        raise FitError(f"no node '{node_id}' for parameter '{address}'" + (f" ({hint})" if hint else ""))
+        raise FitError(f"no node '{node_id}' for parameter '{address}'"
+                       + (f" ({hint})" if hint else ""))
     nt = get(node.type)
     if rest.startswith("w.") and nt.inputs == "weighted":
         key = rest[2:]
@@ -174,7 +175,8 @@ def fit(graph: Graph, target: np.ndarray, addresses: list[str], *, seconds: floa
     Starts from the patch's current values, with a step of ``sigma`` times each value's size
     (at least 1). ``seconds`` limits the part of the target used. ``popsize`` candidates
     (lanes) per generation, ``generations`` in all; a run that stalls restarts with twice the
-    population (up to ``restarts`` times); a loss at or below ``goal`` ends the fit. Returns the fitted copy of
+    population (up to ``restarts`` times); a loss at or below ``goal`` ends the fit. Returns
+    the fitted copy of
     the graph; ``callback(generation, best_loss)`` is called after each generation.
     """
     try:
@@ -204,7 +206,8 @@ def fit(graph: Graph, target: np.ndarray, addresses: list[str], *, seconds: floa
     began, evaluations, stops = time.perf_counter(), 1, []
     from tqdm import tqdm
 
-    bar = tqdm(total=generations, desc="fit", unit="gen", disable=None if progress else True, leave=False)
+    bar = tqdm(total=generations, desc="fit", unit="gen", disable=None if progress else True,
+               leave=False)
     try:
         # IPOP-CMA-ES: when a run stalls, restart from the start with twice the population
         for run in range(restarts + 1):

@@ -2,18 +2,24 @@
 
 A recurrent network of N tanh neurons, each listening to ``degree`` random others (weights
 scaled so the matrix has a chosen spectral radius) and to the network's own output, is driven
-by the target under teacher forcing: ``x[n] = tanh(W·x[n−1] + f·(d[n−1] + noise) + b)``. A
-linear readout ``y = w·x + c`` is fitted by ridge regression. Run free, the output is fed back
-in place of the target and the network continues the sound on its own.
+by the target under teacher forcing. Each neuron's state is leaky (a leaky-integrator echo
+state network, so its time scale suits audio at 48 kHz)::
 
-Reservoirs are sensitive to their settings, so several (spectral radius, feedback scale, ridge,
-teacher noise) are trained and each is run free over the part of the target after the training
-span; the one whose free run is closest in MFCCs (:func:`.losses.mfcc_nrmse`) is kept.
+    x[n] = (1 − a)·x[n−1] + a·tanh(W·x[n−1] + f·(d[n−1] + noise) + b)
 
-The result is an ordinary patch: neurons ``r0 … r{N−1}`` with weighted inputs from each other
-(each edge delayed one sample), a readout neuron ``y`` (identity) fed back into every neuron,
-and an ``impulse`` whose weights put the network, at the first sample, in the state where
-training ended, so the render continues the target. Its weights are parameters like any other.
+A linear readout ``y[n] = w·x[n] + c + v·d[n−1]`` is fitted by ridge regression. Run free, the
+output is fed back in place of the target and the network continues the sound on its own.
+
+Reservoirs are sensitive to their settings, so several (leak ``a``, spectral radius, feedback
+scale, ridge, teacher noise, random draws) are trained and each is run free over the part of
+the target after the training span; the one whose free run is closest in MFCCs
+(:func:`.losses.mfcc_nrmse`) is kept.
+
+The result is an ordinary patch: tanh neurons ``r0 … r{N−1}``, each with an identity neuron
+``x0 … x{N−1}`` holding its leaky state (``x = a·r + (1 − a)·x[n−1]``), weighted inputs from
+each other (each delayed one sample), a readout neuron ``y`` (identity) fed back into every
+``r``, and an ``impulse`` whose weights put the states, at the first sample, where training
+ended, so the render continues the target. Its weights are parameters like any other.
 
 Examples
 --------
@@ -177,7 +183,8 @@ def _candidates(target, sr, train, neurons, degree, seed, leak, radius, feedback
         w = np.linalg.solve(gram + ridge * np.eye(len(gram)), rhs)
         settings = {"neurons": neurons, "degree": degree, "leak": leak, "radius": radius,
                     "feedback": feedback, "ridge": ridge, "noise": noise, "seed": seed}
-        yield Reservoir(float(sr), idx, val, fb, bias, leak, start, w[:-2], float(w[-2]), float(w[-1]),
+        yield Reservoir(float(sr), idx, val, fb, bias, leak, start, w[:-2], float(w[-2]),
+                        float(w[-1]),
                         float(target[train - 1]), settings)
 
 
@@ -207,7 +214,8 @@ def train(target: np.ndarray, sr: float, *, neurons: int = 100, degree: int = 10
     combos = list(itertools.product(range(seed, seed + reservoirs), grid["leak"],
                                     grid["radius"], grid["feedback"], grid["noise"]))
     best, curve = None, []
-    for draw, leak, radius, feedback, noise in tqdm(combos, desc="reservoirs", disable=None if progress else True, leave=False):
+    bar = tqdm(combos, desc="reservoirs", disable=None if progress else True, leave=False)
+    for draw, leak, radius, feedback, noise in bar:
         for res in _candidates(target, sr, train_n, neurons, degree, draw, leak, radius,
                                feedback, noise, grid["ridge"]):
             out = res.run(len(reference))

@@ -3,15 +3,16 @@
 Both compare their output ``y`` with a ``target`` signal and move their weights ``θ`` by a
 normalised gradient step (normalised LMS through the activation's derivative)::
 
-    e  = target − y                    g = ∂y/∂θ (through the activation's derivative f′)
-    Δθ = rate · e · M·g / (gᵀM·g + ρ·E + δ)
+    e  = target − y                    g = ∂y/∂θ (through the activation's slope f′)
+    Δθ = rate · e · M·g / (gᵀM·g + δ)
 
 ``M`` scales the weights of each input ``xᵢ`` by ``1/Pᵢ``, where ``Pᵢ`` is a running average of
-``xᵢ²`` (over ``window`` seconds): the step does not depend on how loud each input is. ``E`` is
-the normalised input energy ``1 + Σ xᵢ²/Pᵢ``, ``ρ = 0.01`` caps the step where the activation
-saturates (``f′ → 0``) and ``δ`` guards silence. Linearised, the error after a step is
-``e·(1 − rate·r)`` with ``0 ≤ r < 1``: every rate in 0..2 shrinks it, at any input level and
-any weight size; above 2 the learning overshoots, which is material too.
+``xᵢ²`` (over ``window`` seconds): the step does not depend on how loud each input is. The
+slope used is kept at least 0.1 in size (same sign), so a saturated neuron still learns its way
+out, and ``δ`` guards silence. Linearised, the error after a step is ``e·(1 − rate·r)`` with
+``0 ≤ r ≤ 1`` (``r`` is the true slope over the slope used, times ``gᵀMg/(gᵀMg + δ)``): every
+rate in 0..2 shrinks it, at any input level and any weight size; above 2 the learning
+overshoots, which is material too.
 
 Examples
 --------
@@ -145,8 +146,8 @@ def net_shape(node) -> tuple[list[int], list[str]]:
     ok = (isinstance(sizes, (list, tuple)) and 1 <= len(sizes) <= 8
           and all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 64 for s in sizes))
     if not ok:
-        raise PatchError(f"layers must be a list of 1 to 8 layer sizes, each 1 to 64, not {sizes!r}",
-                         node=node.id, field="layers")
+        raise PatchError(f"layers must be a list of 1 to 8 layer sizes, each 1 to 64, "
+                         f"not {sizes!r}", node=node.id, field="layers")
     if sizes[-1] != 1:
         raise PatchError(f"the last layer is the output neuron: it has size 1, not {sizes[-1]}",
                          node=node.id, field="layers", hint=f"e.g. layers: {list(sizes) + [1]}")
@@ -282,7 +283,8 @@ register(NodeType(
     state=(State("started", 0.0, integer=True),),
     buffers=(Buffer("net", lambda ctx: net_layout(len(ctx.node.inputs), net_shape(ctx.node)[0])
                     ["size"]),),
-    options=(Option("layers", [8, 1], kind=list, doc="neurons per layer; the last is 1 (the output)"),
+    options=(Option("layers", [8, 1], kind=list,
+                    doc="neurons per layer; the last is 1 (the output)"),
              Option("acts", "tanh", kind=list,
                     doc="one activation for every layer, or a list with one per layer"),
              SEED),
