@@ -285,7 +285,7 @@ register(NodeType(
                     ["size"]),),
     options=(Option("layers", [8, 1], kind=list,
                     doc="neurons per layer; the last is 1 (the output)"),
-             Option("acts", "tanh", kind=list,
+             Option("acts", "tanh", kind=object,  # a name or a list: no one schema type
                     doc="one activation for every layer, or a list with one per layer"),
              SEED),
     inputs="list", category="learning", check=lambda node: net_shape(node) and None,
