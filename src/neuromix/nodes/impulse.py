@@ -19,10 +19,10 @@ from neuromix.nodes._registry import NodeType, State, register
 
 def _emit_impulse(ctx):
     done = ctx.s("done")
-    return [f"{ctx.out()} = 1.0 if {done} == 0 else 0.0", f"{done} = 1"]
+    return [f"{ctx.out()} = 1.0 if {done} < 0.5 else 0.0", f"{done} = 1.0"]
 
 
 register(NodeType(
     "impulse", "1 at the first sample after a reset, 0 after: sets a start state through weights.",
-    _emit_impulse, state=(State("done", 0.0, integer=True),), category="control",
+    _emit_impulse, state=(State("done", 0.0),), category="control",
 ))

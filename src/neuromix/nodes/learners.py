@@ -87,10 +87,10 @@ def _emit_learner(ctx):
     act = ACTIVATIONS[ctx.opt("act")]
     started, bias = ctx.s("started"), ctx.out("bias")
     weights = [ctx.out(f"w.{key}") for key, _, _ in ctx.ins]
-    lines = [f"if {started} == 0:"]
+    lines = [f"if {started} < 0.5:"]
     for (key, _, init), w in zip(ctx.ins, weights):
         lines.append(f"    {w} = {init}")
-    lines += [f"    {bias} = {ctx.p('bias')}", f"    {started} = 1"]
+    lines += [f"    {bias} = {ctx.p('bias')}", f"    {started} = 1.0"]
     xs = []
     for _, src, _ in ctx.ins:
         x = ctx.tmp("x")
@@ -127,7 +127,7 @@ register(NodeType(
     _emit_learner,
     params=(Param("bias", 0.0, -100.0, 100.0, "", "where the bias starts"),) + PARAMS,
     outputs=("out", "error", "bias"),
-    state=(State("started", 0.0, integer=True),),
+    state=(State("started", 0.0),),
     buffers=(Buffer("power", lambda ctx: max(len(ctx.node.inputs), 1)),),
     options=(Option("act", "tanh", LEARN_ACTS, doc="activation function"),),
     inputs="weighted", category="learning",
@@ -192,13 +192,13 @@ def _emit_net(ctx):
 
     started, rnd, k = ctx.s("started"), ctx.tmp("rnd"), ctx.tmp("k")
     # the first sample after a reset: seeded uniform weights in ±init·√(3/(fan-in + 1))
-    lines = [f"if {started} == 0:", f"    {rnd} = {node_seed(ctx)}"]
+    lines = [f"if {started} < 0.5:", f"    {rnd} = {node_seed(ctx)}"]
     for layer in layers:
         scale = f"{ctx.p('init')} * {(3.0 / (layer['fan'] + 1)) ** 0.5!r}"
         lines += [f"    for {k} in range({layer['size'] * (layer['fan'] + 1)}):",
                   *("        " + x for x in xorshift_lines(rnd)),
                   f"        {at(layer['w'], k)} = ({rnd} * {2.0 / 2**32!r} - 1.0) * {scale}"]
-    lines.append(f"    {started} = 1")
+    lines.append(f"    {started} = 1.0")
     xs = []
     for n, (_, src, _) in enumerate(ctx.ins):
         x = ctx.tmp("x")
@@ -280,7 +280,7 @@ register(NodeType(
     _emit_net,
     params=PARAMS + (Param("init", 1.0, 0.0, 100.0, "", "scale of the random starting weights"),),
     outputs=("out", "error"),
-    state=(State("started", 0.0, integer=True),),
+    state=(State("started", 0.0),),
     buffers=(Buffer("net", lambda ctx: net_layout(len(ctx.node.inputs), net_shape(ctx.node)[0])
                     ["size"]),),
     options=(Option("layers", [8, 1], kind=list,
