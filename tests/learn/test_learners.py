@@ -115,24 +115,35 @@ def test_rate_above_two_breaks_learning_but_stays_bounded_with_tanh():
     assert np.all(np.abs(y) <= 1.0)
 
 
-def teacher_task(p, layers=(4, 1), acts=("tanh", "identity")):
+def teacher_task(p, seed=3, layers=(4, 1), acts=("tanh", "identity")):
     s, t, w = p.sine(220, name="s"), p.tri(330, name="t"), p.saw(110, name="w")
     teacher = p.learner_net(inputs=[s, t, w], layers=list(layers), acts=list(acts), init=3.0,
-                            freeze=1.0, seed=3, name="teacher")
+                            freeze=1.0, seed=seed, name="teacher")
     return [s, t, w], teacher
 
 
-def test_learner_net_learns_what_one_neuron_cannot():
+def net_against_one(teacher_seed, rate=1.0):
+    """SNR (dB) over the tenth second of a learner_net and of a single learner, both learning
+    a frozen random teacher network of the learner_net's shape."""
     p = nm.Patch(sr=SR)
-    xs, teacher = teacher_task(p)
+    xs, teacher = teacher_task(p, teacher_seed)
     net = p.learner_net(inputs=xs, layers=[4, 1], acts=["tanh", "identity"], target=teacher,
-                        rate=0.1, seed=1, name="net")
-    one = p.learner(act="tanh", inputs={x: 0.0 for x in xs}, target=teacher, rate=0.1, name="one")
+                        rate=rate, seed=1, name="net")
+    one = p.learner(act="tanh", inputs={x: 0.0 for x in xs}, target=teacher, rate=rate, name="one")
     p.out([teacher, net, one])
     y = p.render(seconds=10.0)
     last = slice(9 * SR, 10 * SR)
-    assert snr_db(y[last, 0], y[last, 1]) >= 20.0
-    assert snr_db(y[last, 0], y[last, 2]) < 10.0
+    return snr_db(y[last, 0], y[last, 1]), snr_db(y[last, 0], y[last, 2])
+
+
+def test_learner_net_learns_what_one_neuron_cannot():
+    """Six random teachers: one neuron stays below 10 dB on every one; the network reaches
+    20 dB within 10 s on five of them (seed 7: about 17 dB, see docs/learn.md)."""
+    results = {seed: net_against_one(seed) for seed in range(3, 9)}
+    print({seed: (round(a, 1), round(b, 1)) for seed, (a, b) in results.items()})
+    assert all(one < 10.0 for _, one in results.values())
+    assert sum(net >= 20.0 for net, _ in results.values()) >= 5
+    assert results[3][0] >= 20.0
 
 
 def test_learner_net_shape_errors_name_the_line():
