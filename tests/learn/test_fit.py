@@ -73,3 +73,19 @@ def test_fit_errors_are_one_line_and_name_the_problem():
         fit(hidden, np.zeros(1000), ["a.bias"], progress=False)
     with pytest.raises(FitError, match=r"named twice"):
         fit(hidden, target, ["a.bias", "a.bias"], progress=False)
+
+
+def test_fit_reaches_a_modulation_scale_and_a_filter_cutoff():
+    p = nm.Patch(sr=8000)
+    lfo = p.sine(3.0, name="lfo")
+    osc = p.sine(lfo.mod(scale=40.0, offset=300.0), name="osc")
+    lp = p.onepole(osc, 900.0, name="lp")
+    p.out(lp)
+    target = p.render(frames=4000)
+    osc.set(freq=lfo.mod(scale=10.0, offset=300.0))
+    lp.set(cutoff=500.0)
+    result = fit(p.graph, target, ["osc.freq.scale", "lp.cutoff"], seed=1, generations=120,
+                 goal=1e-4, progress=False)
+    assert abs(result.values["osc.freq.scale"] - 40.0) < 0.5
+    assert abs(result.values["lp.cutoff"] - 900.0) < 20.0
+    assert result.graph.nodes["osc"].params["freq"].scale == result.values["osc.freq.scale"]

@@ -61,6 +61,10 @@ def address_bounds(graph: Graph, address: str) -> tuple[float, float, float]:
         raise FitError(f"no node '{node_id}' for parameter '{address}'"
                        + (f" ({hint})" if hint else ""))
     nt = get(node.type)
+    signal = _modulation(node, rest)
+    if signal is not None:
+        sig, part = signal
+        return sig.gain()[0 if part == "scale" else 1], -math.inf, math.inf
     if rest.startswith("w.") and nt.inputs == "weighted":
         key = rest[2:]
         for inp in node.inputs:
@@ -70,10 +74,24 @@ def address_bounds(graph: Graph, address: str) -> tuple[float, float, float]:
     if spec is not None and not isinstance(node.params.get(rest), Signal):
         return float(node.params.get(rest, spec.default)), spec.lo, spec.hi
     choices = [p.name for p in nt.params if not isinstance(node.params.get(p.name), Signal)]
+    choices += [f"{p}.{part}" for p, v in node.params.items()
+                if isinstance(v, Signal) and not v.is_wire for part in ("scale", "offset")]
     choices += [f"w.{i.key}" for i in node.inputs if not isinstance(i.weight, Signal)]
     hint = nearest(rest, choices)
     raise FitError(f"'{node_id}' ({node.type}) has no fittable parameter '{rest}'"
                    + (f" ({hint})" if hint else f"; it has {', '.join(choices) or 'none'}"))
+
+
+def _modulation(node, rest: str):
+    """(signal, "scale" or "offset") for an address like ``freq.scale`` or ``w.lfo.offset``."""
+    base, _, part = rest.rpartition(".")
+    if part not in ("scale", "offset"):
+        return None
+    if base.startswith("w."):
+        sig = next((i.weight for i in node.inputs if i.key == base[2:]), None)
+    else:
+        sig = node.params.get(base)
+    return (sig, part) if isinstance(sig, Signal) and not sig.is_wire else None
 
 
 def set_address(graph: Graph, address: str, value: float) -> None:
@@ -81,7 +99,13 @@ def set_address(graph: Graph, address: str, value: float) -> None:
     address_bounds(graph, address)
     node_id, _, rest = address.partition(".")
     node = graph.nodes[node_id]
-    if rest.startswith("w.") and any(i.key == rest[2:] for i in node.inputs):
+    signal = _modulation(node, rest)
+    if signal is not None:
+        sig, part = signal
+        setattr(sig, part, float(value))
+        scale, offset = sig.gain()
+        sig.scale, sig.offset = scale, offset
+    elif rest.startswith("w.") and any(i.key == rest[2:] for i in node.inputs):
         next(i for i in node.inputs if i.key == rest[2:]).weight = float(value)
     else:
         node.params[rest] = float(value)
