@@ -33,11 +33,11 @@ def espeak_vowel(tmp_path, seconds):
     return audio[:int(seconds * SR)]
 
 
-def free_run_score(target, neurons=40, seed=0):
+def free_run_score(target, neurons=40, seed=0, reservoirs=1):
     """Train on the first 3 s (1 s teacher forcing, 2 s to choose settings); 10 s free run
     from the end of training; NRMSE of MFCCs over the 10 s the trainer never saw."""
     res = train(target[:3 * SR], SR, neurons=neurons, train_seconds=1.0, seed=seed,
-                reservoirs=1, progress=False)
+                reservoirs=reservoirs, progress=False)
     out = res.run(12 * SR)
     assert np.all(np.isfinite(out)) and np.max(np.abs(out)) < 1.5 * np.max(np.abs(target))
     score = mfcc_nrmse(out[2 * SR:], target[3 * SR:13 * SR], SR)
@@ -54,7 +54,9 @@ def test_reservoir_continues_a_tone(vibrato):
 @pytest.mark.skipif(not (shutil.which("espeak-ng") and shutil.which("sox")),
                     reason="espeak-ng and sox make the spoken vowel (CI installs them)")
 def test_reservoir_continues_a_spoken_vowel(tmp_path):
-    score, _ = free_run_score(espeak_vowel(tmp_path, 13.0))
+    # single draws of the reservoir vary on the vowel (0.43 to 0.85 over seeds 0-3); choosing
+    # among three draws by the validation span (as `learn reservoir` does by default) is steady
+    score, _ = free_run_score(espeak_vowel(tmp_path, 13.0), reservoirs=3)
     assert score < 0.5
 
 

@@ -16,7 +16,7 @@ Examples
 >>> p.out(a)
 >>> target = nm.Patch(graph=p.graph).render(frames=2000)
 >>> p["a"].node.inputs[0].weight = 1.5  # forget the weight
->>> result = fit(p.graph, target, ["a.w.s"], seconds=0.25, seed=1, progress=False)
+>>> result = fit(p.graph, target, ["a.w.s"], seed=1, goal=1e-6, progress=False)
 >>> round(result.values["a.w.s"], 3)
 0.3
 """
