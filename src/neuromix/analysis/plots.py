@@ -157,3 +157,38 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
+                   xlabel: str = "generation") -> None:
+    """Write a PNG of a learning curve (log scale where every value is positive), atomically.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     learning_curve([1.0, 0.5, 0.1], os.path.join(folder, "c.png"), title="fit")
+    ...     os.path.getsize(os.path.join(folder, "c.png")) > 1000
+    True
+    """
+    from neuromix.io.atomic import temporary_beside
+
+    plt = pyplot()
+    y = np.asarray(losses, dtype=float)
+    fig, ax = plt.subplots(figsize=(7, 3.5), constrained_layout=True)
+    ax.plot(np.arange(1, len(y) + 1), y, color="C0")
+    if len(y) and np.all(y[np.isfinite(y)] > 0):
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.3)
+    if title:
+        ax.set_title(title)
+    tmp = temporary_beside(path)
+    try:
+        fig.savefig(tmp, dpi=90, format="png")
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -230,6 +230,8 @@ def _validate_node(node: Node, types, graph: Graph) -> None:
                 raise PatchError(f"{name} must be a whole number, not {value!r}", node=node.id,
                              field=name)
             _check_number(value, name, lo, hi, node, name)
+    if nt.check is not None:
+        nt.check(node)
     if node.inputs and nt.inputs is None:
         raise PatchError(f"{node.type} takes no 'inputs' section", node=node.id, field="inputs",
                          hint=f"connect signals to its parameters: "

@@ -88,6 +88,7 @@ class NodeType:
     category: str = "misc"
     flush: tuple[str, ...] = field(default=())
     dynamic_outputs: Callable | None = None
+    check: Callable | None = None  # check(node) raises PatchError for bad structural options
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

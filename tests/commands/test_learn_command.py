@@ -1,0 +1,87 @@
+"""neuromix learn fit / learn reservoir, in process through the real argument parser."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import neuromix as nm
+from neuromix.cli import main
+
+pytest.importorskip("cma")
+ROOT = Path(__file__).resolve().parents[2]
+DUAL = ROOT / "examples" / "dual_neuron.yaml"
+
+
+@pytest.fixture()
+def dual_target(tmp_path):
+    """The dual neuron's first 0.1 s as a WAV, and the patch with both biases set to 0."""
+    wav = tmp_path / "target.wav"
+    sf.write(wav, nm.load(DUAL).render(seconds=0.1), 48000, subtype="DOUBLE")
+    hidden = tmp_path / "hidden.yaml"
+    hidden.write_text(DUAL.read_text().replace("bias: 0.1,", "bias: 0.0,")
+                      .replace("bias: -0.05,", "bias: 0.0,"))
+    return wav, hidden
+
+
+def test_learn_fit_writes_a_patch_curve_and_report_then_says_done(tmp_path, capsys, dual_target):
+    wav, hidden = dual_target
+    out, png, rep = tmp_path / "fitted.yaml", tmp_path / "curve.png", tmp_path / "report.json"
+    args = ["learn", "fit", str(hidden), str(wav), "--param", "a.bias", "--param", "b.bias",
+            "-o", str(out), "--seed", "1", "--curve", str(png), "--report", str(rep), "--quiet",
+            "--generations", "60"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("done: wrote") and "log-spectral distance" in lines[-1]
+    report = json.loads(rep.read_text())
+    assert report["log_spectral_distance_db"] < 1.0 and report["snr_db"] > 30
+    assert abs(report["values"]["a.bias"] - 0.1) < 1e-2
+    assert png.stat().st_size > 5000
+    fitted = nm.load(out)
+    assert abs(fitted.graph.nodes["b"].params["bias"] + 0.05) < 1e-2
+    assert main(["render", str(out), "-o", str(tmp_path / "f.wav"), "--seconds", "0.1"]) == 0
+    first = out.read_text()
+    assert main(args) == 0 and out.read_text() == first  # the same seed, the same patch
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda a: a.__setitem__(3, "missing.wav"), "missing.wav: no such audio file"),
+    (lambda a: a.__setitem__(5, "a.bais"), "no fittable parameter 'bais' (did you mean 'bias'?)"),
+    (lambda a: a.__setitem__(2, "nope.yaml"), "nope.yaml: no such patch file"),
+])
+def test_learn_fit_errors_are_one_line(tmp_path, capsys, dual_target, change, message):
+    wav, hidden = dual_target
+    args = ["learn", "fit", str(hidden), str(wav), "--param", "a.bias", "-o",
+            str(tmp_path / "x.yaml"), "--quiet"]
+    change(args)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_learn_fit_refuses_a_target_at_another_rate(tmp_path, capsys, dual_target):
+    wav, hidden = dual_target
+    other = tmp_path / "t44.wav"
+    sf.write(other, sf.read(wav)[0], 44100)
+    assert main(["learn", "fit", str(hidden), str(other), "--param", "a.bias", "-o",
+                 str(tmp_path / "x.yaml"), "--quiet"]) == 2
+    assert "is at 44100 Hz but the patch runs at 48000 Hz" in capsys.readouterr().err
+
+
+def test_learn_reservoir_writes_a_patch_that_render_plays(tmp_path, capsys):
+    sr = 16000
+    t = np.arange(2 * sr) / sr
+    wav = tmp_path / "tone.wav"
+    sf.write(wav, 0.4 * np.sin(2 * np.pi * 300 * t) + 0.1 * np.sin(2 * np.pi * 900 * t), sr)
+    out, rep = tmp_path / "res.yaml", tmp_path / "res.json"
+    assert main(["learn", "reservoir", str(wav), "-o", str(out), "--neurons", "8", "--degree",
+                 "3", "--reservoirs", "1", "--seed", "2", "--report", str(rep), "--quiet"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("done: wrote")
+    report = json.loads(rep.read_text())
+    assert report["setting_neurons"] == 8 and np.isfinite(report["mfcc_nrmse"])
+    assert nm.load(out).sr == sr
+    assert main(["render", str(out), "-o", str(tmp_path / "r.wav"), "--seconds", "0.2"]) == 0
+    assert main(["learn", "reservoir", str(tmp_path / "none.wav"), "-o", str(out)]) == 2
+    assert main(["learn"]) == 2
