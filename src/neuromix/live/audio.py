@@ -38,6 +38,9 @@ class LiveError(Exception):
 
 def import_sounddevice():
     """sounddevice, or a LiveError saying how to get it."""
+    import os
+
+    os.environ.setdefault("JACK_NO_START_SERVER", "1")  # never spawn a JACK server by probing
     try:
         import sounddevice
     except OSError:
