@@ -32,6 +32,18 @@ NO_CARD = ("no sound card found: PortAudio lists no output device. Install the s
            "play without a sound card with --audio null")
 
 
+def realtime_priority(priority: int = 20) -> bool:
+    """Ask for real-time scheduling (SCHED_FIFO) for the calling thread, as JACK gives its
+    clients' threads when it runs real-time; True if granted (root, or an rtprio limit)."""
+    import os
+
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
 class LiveError(Exception):
     """Something the player cannot do, said in one line for a musician (no traceback)."""
 
@@ -105,10 +117,13 @@ class PortAudioOutput:
         self.latency = latency
         self.error: BaseException | None = None
         self.stream = None
+        self.realtime = None  # whether the callback's thread got real-time scheduling
 
     def _callback(self, outdata, frames, time_info, status) -> None:
+        if self.realtime is None:
+            self.realtime = realtime_priority()
         if status.output_underflow:
-            self.engine.underruns += 1
+            self.engine.underrun()
         try:
             self.engine.render(outdata)
         except BaseException as err:  # never let the stream die silently
@@ -160,6 +175,7 @@ class NullOutput:
         self._thread = None
         self._busy = 0.0
         self._started = 0.0
+        self.realtime = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="neuromix-null-audio", daemon=True)
@@ -168,12 +184,13 @@ class NullOutput:
 
     def _run(self) -> None:
         eng, period = self.engine, self.engine.budget
+        self.realtime = realtime_priority()
         deadline = time.monotonic()
         try:
             while not self._stop.is_set():
                 t0 = time.monotonic()
                 if t0 > deadline + period:
-                    eng.underruns += 1
+                    eng.underrun()
                     deadline = t0
                 eng.render(self.out)
                 self._busy += time.monotonic() - t0

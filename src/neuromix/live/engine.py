@@ -78,6 +78,7 @@ class LiveEngine:
         self.times = np.zeros(TIMINGS, dtype=np.int64)  # nanoseconds per callback
         self.ntimes = 0
         self.underruns = 0
+        self.underrun_at = np.full(64, -1, dtype=np.int64)  # block index of the last 64
         self.silent_blocks = 0  # blocks the device asked for while stopped or failing
 
     def _prepare(self, compiled: CompiledPatch) -> None:
@@ -124,6 +125,11 @@ class LiveEngine:
         if (ch, frames) not in self._bufs:
             self._bufs[(ch, frames)] = np.zeros((1, frames, ch))
         return self._bufs[(ch, frames)]
+
+    def underrun(self) -> None:
+        """Count an underrun the output reported (before the block it delayed)."""
+        self.underrun_at[self.underruns & 63] = self.block
+        self.underruns += 1
 
     def timings(self, last: int | None = None) -> np.ndarray:
         """Callback durations in seconds (oldest first), the last ``last`` of them."""

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -120,6 +121,10 @@ class Player:
     def start(self) -> "Player":
         self._switch = sys.getswitchinterval()
         sys.setswitchinterval(0.001)  # a busy main thread must not starve the callback
+        # a full garbage collection holds the GIL while it walks every object (tens of ms
+        # with numba loaded), so the objects that exist now are moved out of its way
+        gc.collect()
+        gc.freeze()
         self.output = open_output(self.engine, self.audio, self.device, self.latency)
         if self.record_path is not None:
             from neuromix.live.record import Recorder
@@ -152,6 +157,7 @@ class Player:
         if self._switch is not None:
             sys.setswitchinterval(self._switch)
             self._switch = None
+            gc.unfreeze()
 
     def _close_recorder(self) -> None:
         if self.recorder is not None:
