@@ -35,6 +35,38 @@ import threading
 PREFIX = "/neuromix/param/"
 
 
+SIZES = {"i": 4, "f": 4, "r": 4, "c": 4, "m": 4, "d": 8, "h": 8, "t": 8,
+         "T": 0, "F": 0, "N": 0, "I": 0, "[": 0, "]": 0}
+
+
+def _padded(n: int) -> int:
+    return (n + 4) & ~3  # a string and its terminating zero, padded to 4 bytes
+
+
+def whole(dgram: bytes) -> bool:
+    """Whether an OSC message is exactly as long as its type tags say (OSC 1.0: no missing
+    bytes), which python-osc's lenient parser does not check."""
+    end = dgram.index(b"\x00")
+    pos = _padded(end)
+    if pos >= len(dgram) or dgram[pos:pos + 1] != b",":
+        return pos == len(dgram)  # no type tags: no arguments
+    tend = dgram.index(b"\x00", pos)
+    tags = dgram[pos + 1:tend].decode("ascii")
+    pos += _padded(tend - pos)
+    for tag in tags:
+        if tag in SIZES:
+            pos += SIZES[tag]
+        elif tag in "sS":
+            pos += _padded(dgram.index(b"\x00", pos) - pos)
+        elif tag == "b":
+            pos += 4 + ((int.from_bytes(dgram[pos:pos + 4], "big") + 3) & ~3)
+        else:
+            return False
+        if pos > len(dgram):
+            return False
+    return pos == len(dgram)
+
+
 class OscControl:
     """Listens on ``host:port`` (UDP) and drives ``player`` (``set``, ``params``, ``reset``)."""
 
@@ -82,6 +114,8 @@ class OscControl:
         self.received += 1
         try:
             messages = [m.message for m in self._packet(data).messages]
+            if len(data) % 4 or not all(whole(m.dgram) for m in messages):
+                raise ValueError("truncated")  # python-osc pads a cut-off number with zeros
         except Exception:  # ParseError, UnicodeDecodeError, struct errors: all malformed
             self.malformed += 1
             return
