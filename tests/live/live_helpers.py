@@ -41,3 +41,28 @@ def offline(graph, log, blocks: int, blocksize: int, smoothing: float, channels:
     if c.channels == 1 and channels > 1:
         out = np.repeat(out, channels, axis=1)
     return out
+
+
+def offline_with_swaps(graph, log, blocks: int, blocksize: int, smoothing: float, swaps):
+    """Like :func:`offline`, with hot-reload swaps: ``swaps`` maps a block index to (graph,
+    keep_targets); at that block the logged changes apply to the old patch, then the new one
+    takes over with the state carried as :func:`neuromix.live.player.transfer` plans it."""
+    from neuromix.live.player import transfer
+
+    c = CompiledPatch(graph)
+    c.smoothing = smoothing
+    by_block: dict[int, list] = {}
+    for block, address, value in log:
+        by_block.setdefault(block, []).append((address, value))
+    out = np.empty((blocks * blocksize, 1))
+    for k in range(blocks):
+        for address, value in by_block.get(k, ()):
+            c.reset() if address == "reset" else c.set(address, value)
+        if k in swaps:
+            new_graph, keep = swaps[k]
+            new = CompiledPatch(new_graph)
+            new.smoothing = smoothing
+            transfer(c, new, keep).apply(c)
+            c = new
+        out[k * blocksize:(k + 1) * blocksize] = c.process(blocksize)[:, :1]
+    return out.astype(np.float32)

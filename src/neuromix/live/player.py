@@ -111,8 +111,8 @@ class Player:
         self._house = None
         self._switch = None
 
-    def _compile(self, graph) -> CompiledPatch:
-        compiled = CompiledPatch(graph)
+    def _compile(self, graph, kernel=None) -> CompiledPatch:
+        compiled = CompiledPatch(graph, kernel=kernel)
         compiled.smoothing = self.smoothing
         compiled.process(0)  # load the kernel now, never in the audio callback
         return compiled
@@ -120,7 +120,7 @@ class Player:
     # -- start and stop -------------------------------------------------------------------
     def start(self) -> "Player":
         self._switch = sys.getswitchinterval()
-        sys.setswitchinterval(0.001)  # a busy main thread must not starve the callback
+        sys.setswitchinterval(_config.LIVE_SWITCH_INTERVAL)  # no thread starves the callback
         # a full garbage collection holds the GIL while it walks every object (tens of ms
         # with numba loaded), so the objects that exist now are moved out of its way
         gc.collect()
@@ -208,11 +208,11 @@ class Player:
         """Every node back to its initial state, at the next block."""
         self.changes.push(RESET, 0.0)
 
-    def swap(self, graph, keep_targets=()) -> Swap:
+    def swap(self, graph, kernel=None, keep_targets=()) -> Swap:
         """Replace the playing patch at a block boundary, keeping the state of nodes whose id
         and type are unchanged. The kernel should be in the disk cache already (compiled in a
         child process by hot reload): loading it here takes milliseconds."""
-        new = self._compile(graph)
+        new = self._compile(graph, kernel)
         if new.sr != self.engine.compiled.sr:
             raise LiveError(f"the sample rate changed ({self.engine.compiled.sr:g} -> "
                             f"{new.sr:g} Hz): restart to play at the new rate")

@@ -8,8 +8,11 @@
   and type are unchanged.
 * A **broken** file prints its error (file, line, what is wrong) and the old patch plays on.
 
-The file is polled (every 0.1 s: no extra dependency), and a version is read only once its
-size and time stamp have stopped changing.
+Every saved version is read, validated and compiled by one long-lived child process
+(:class:`Compiler`), which sends back the graph and kernel layout (a few kB, pickled): even
+parsing YAML holds the GIL for milliseconds at a time, enough to make the audio callback
+late. The file is polled (every 0.1 s: no extra dependency), and a version is read only once
+its size and time stamp have stopped changing.
 
 Examples
 --------
@@ -19,7 +22,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 import subprocess
 import sys
 import threading
@@ -31,18 +36,57 @@ def classify(old_source: str, new_source: str) -> str:
     return "parameters" if old_source == new_source else "structure"
 
 
-def compile_in_child(text: str, filename: str, timeout: float = 300.0) -> str | None:
-    """Compile a patch's kernel into the disk cache in a child process; None or the error."""
-    cmd = [sys.executable, "-m", "neuromix.live.reload", filename]
-    try:
-        done = subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=timeout,
-                              preexec_fn=lambda: os.nice(5))
-    except subprocess.TimeoutExpired:
-        return f"{filename}: compiling took longer than {timeout:g} s"
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines()
-        return lines[-1] if lines else f"{filename}: the compiler stopped (exit {done.returncode})"
-    return None
+class Compiler:
+    """A child process that reads, validates and compiles patch files for the playing one.
+
+    ``submit(filename, text)`` returns ``{"kind": "ok", "graph", "kernel"}`` with the kernel
+    compiled into the disk cache, or ``{"kind": "broken", "message"}``.
+    """
+
+    def __init__(self):
+        self.proc = None
+
+    def _start(self) -> None:
+        # no preexec_fn: that would make subprocess fork() the playing process (copying its
+        # page tables stalls the audio thread) instead of using vfork
+        self.proc = subprocess.Popen([sys.executable, "-m", "neuromix.live.reload"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.proc.pid, 10)  # the audio comes first
+        except OSError:
+            pass
+
+    def submit(self, filename: str, text: str) -> dict:
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        data = pickle.dumps((filename, text))
+        try:
+            self.proc.stdin.write(len(data).to_bytes(8, "big") + data)
+            self.proc.stdin.flush()
+            size = int.from_bytes(_read(self.proc.stdout, 8), "big")
+            return pickle.loads(_read(self.proc.stdout, size))
+        except (OSError, EOFError):
+            self.close()
+            return {"kind": "broken", "message": f"{filename}: the compiler process stopped"}
+
+    def close(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
+def _read(stream, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) < n:
+        raise EOFError("the other end closed")
+    return data
 
 
 class Watcher:
@@ -54,6 +98,8 @@ class Watcher:
         self.values = dict(player.compiled.kernel.layout.params)  # as the file last said
         self.stamp = self._stamp()
         self.events: list[dict] = []  # one per reload attempt: kind, seconds, error, block
+        self.compiler = Compiler()
+        self.compiler._start()  # it loads neuromix while the patch plays, ready for a save
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="neuromix-watch", daemon=True)
         self._thread.start()
@@ -89,18 +135,15 @@ class Watcher:
         self.say(message)
 
     def reload(self, text: str) -> None:
-        from neuromix.compiler.codegen import compile_graph_source
-        from neuromix.graph.graph import PatchError
-        from neuromix.graph.patchfile import loads
         from neuromix.live.audio import LiveError
 
         start = time.perf_counter()
-        try:
-            graph = loads(text, filename=str(self.path))
-            kernel = compile_graph_source(graph)
-        except PatchError as err:
-            self._event("broken", time.perf_counter() - start, f"{err}; the old patch plays on")
+        done = self.compiler.submit(str(self.path), text)
+        if done["kind"] == "broken":
+            self._event("broken", time.perf_counter() - start,
+                        f"{done['message']}; the old patch plays on")
             return
+        graph, kernel = done["graph"], done["kernel"]
         values = dict(kernel.layout.params)
         changed = [a for a, v in values.items() if self.values.get(a) != v]
         if classify(self.player.compiled.kernel.source, kernel.source) == "parameters":
@@ -111,25 +154,21 @@ class Watcher:
                         f"reloaded {self.path.name}: {len(changed)} parameter(s) changed")
             self._midi(graph)
             return
-        error = compile_in_child(text, str(self.path))
-        if error is not None:
-            self._event("broken", time.perf_counter() - start, f"{error}; the old patch plays on")
-            return
         compiled_at = time.perf_counter()
         keep = [a for a in values if a not in changed]  # untouched by the edit: as played
         try:
-            swap = self.player.swap(graph, keep_targets=keep)
+            swap = self.player.swap(graph, kernel, keep_targets=keep)
         except LiveError as err:
             self._event("broken", time.perf_counter() - start, f"{err}; the old patch plays on")
             return
         self.values = values
         done = time.perf_counter()
-        kept = len(swap.copies)
         self._event("structure", done - start,
                     f"reloaded {self.path.name}: new structure swapped in at block "
-                    f"{swap.taken_at + 1} ({done - compiled_at:.3f} s after compiling "
-                    f"{compiled_at - start:.1f} s in a child process; {kept} state span(s) kept)",
-                    block=swap.taken_at + 1, swap_seconds=done - compiled_at)
+                    f"{swap.taken_at} ({done - compiled_at:.3f} s after compiling "
+                    f"{compiled_at - start:.1f} s in a child process; {len(swap.copies)} state "
+                    f"span(s) kept)", block=swap.taken_at, keep=keep,
+                    swap_seconds=done - compiled_at)
         self._midi(graph)
 
     def _midi(self, graph) -> None:
@@ -147,21 +186,36 @@ class Watcher:
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
+        self.compiler.close()
 
 
-def _child(filename: str) -> int:
-    """In the child: compile the patch read from stdin so that its kernel lands in the cache."""
+def _serve() -> int:
+    """The child's loop: (filename, text) in, {"kind", ...} out, length-prefixed pickles."""
+    from neuromix.compiler.codegen import compile_graph_source
     from neuromix.engine.compiled import CompiledPatch
     from neuromix.graph.graph import PatchError
     from neuromix.graph.patchfile import loads
 
-    try:
-        CompiledPatch(loads(sys.stdin.read(), filename=filename)).process(1)
-    except PatchError as err:
-        print(err, file=sys.stderr)
-        return 2
-    return 0
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing else may write to the pipe
+    while True:
+        try:
+            filename, text = pickle.loads(_read(inp, int.from_bytes(_read(inp, 8), "big")))
+        except EOFError:
+            return 0
+        try:
+            graph = loads(text, filename=filename)
+            kernel = compile_graph_source(graph)
+            CompiledPatch(graph, kernel=kernel).process(1)  # into the disk cache
+            reply = {"kind": "ok", "graph": graph, "kernel": kernel}
+        except PatchError as err:
+            reply = {"kind": "broken", "message": str(err)}
+        except Exception as err:  # a compiler bug must not stop the playing process
+            reply = {"kind": "broken", "message": f"{filename}: {type(err).__name__}: {err}"}
+        data = pickle.dumps(reply)
+        out.write(len(data).to_bytes(8, "big") + data)
+        out.flush()
 
 
 if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1]))
+    sys.exit(_serve())
