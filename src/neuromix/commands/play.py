@@ -57,6 +57,9 @@ def run(args) -> int:
     except LiveError as err:
         print(f"neuromix: {err}", file=sys.stderr)
         return 2
+    except KeyError as err:  # an unknown parameter address, with the nearest ones
+        print(f"neuromix: {err.args[0]}", file=sys.stderr)
+        return 2
 
 
 def _latency(text: str):
@@ -85,12 +88,9 @@ def _play(args, smooth: float, latency) -> int:
                     latency=latency, channels=args.channels, record=args.record,
                     smoothing=smooth, say=say)
     graph = player.compiled.graph
-    if args.midi_learn is not None and args.midi_learn not in player.compiled.addresses:
-        player.compiled.index(args.midi_learn)  # KeyError with a hint, caught below
-    try:
-        player.start()
-    except KeyError as err:
-        raise LiveError(err.args[0]) from None
+    if args.midi_learn is not None:
+        player.compiled.index(args.midi_learn)  # KeyError with the nearest addresses
+    player.start()
     try:
         if args.osc_port is not None:
             from neuromix.live.osc import OscControl
@@ -113,15 +113,17 @@ def _play(args, smooth: float, latency) -> int:
 
             player.controls.append(Watcher(player, args.patch, say=say))
         say(_started(player, args))
-        end = None if args.seconds is None else time.monotonic() + args.seconds
-        while end is None or time.monotonic() < end:
+        eng = player.engine
+        frames = None if args.seconds is None else args.seconds * eng.compiled.sr
+        give_up = None if args.seconds is None else time.monotonic() + 2 * args.seconds + 5
+        while frames is None or eng.block * eng.blocksize < frames:  # seconds of audio played
             player.check()
+            if give_up is not None and time.monotonic() > give_up:
+                raise LiveError("the audio device stopped asking for blocks")
             say.status(_status_line(player.status()))
-            time.sleep(0.05 if end is None else max(0.0, min(0.25, end - time.monotonic())))
+            time.sleep(0.005 if frames is not None else 0.05)
     except KeyboardInterrupt:
         pass
-    except KeyError as err:
-        raise LiveError(err.args[0]) from None
     finally:
         player.stop()
         say.status(None)

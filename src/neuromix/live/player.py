@@ -105,7 +105,7 @@ class Player:
         self.log: list[tuple[int, str, float]] | None = [] if (log or record) else None
         self._layouts = [(0, list(compiled.addresses))]  # (first block, addresses by index)
         self.controls: list = []  # OSC server, MIDI input, file watcher: each has close()
-        self.reloads: list[dict] = []
+        self._counts: dict = {}
         self.running = False
         self._stop = threading.Event()
         self._house = None
@@ -145,6 +145,7 @@ class Player:
         """Stop the controls, then the audio, then finish the recording."""
         for control in reversed(self.controls):
             control.close()
+            self._counts.update(control.counts())  # kept for the final status
         self.controls.clear()
         if self.output is not None:
             self.output.stop()
@@ -244,6 +245,7 @@ class Player:
                "callback_max": float(times.max()) if times.size else 0.0,
                "dropped": self.changes.dropped,
                "record_lost": self.recorder.lost if self.recorder is not None else 0}
+        out.update(self._counts)
         for control in self.controls:
             out.update(control.counts())
         return out
