@@ -7,7 +7,7 @@ import soundfile as sf
 from live_helpers import DUAL, offline_with_swaps
 
 from neuromix.graph.patchfile import loads
-from neuromix.live import play
+from neuromix.live import Player
 from neuromix.live.reload import Watcher
 
 EDIT_PARAMS = DUAL.replace("mix: {type: mix, inputs: {a: 0.5, b: 0.5}}",
@@ -31,9 +31,10 @@ def test_three_edits_while_playing(jack, patch_file, tmp_path):
     path = patch_file(DUAL)
     take = tmp_path / "take.wav"
     said = []
-    with play(path, audio="jack", blocksize=256, record=take, log=True, say=said.append) as player:
-        watch = Watcher(player, path, say=said.append)
-        player.controls.append(watch)
+    player = Player(path, audio="jack", blocksize=256, record=take, log=True, say=said.append)
+    watch = Watcher(player, path, say=said.append)  # starts its compiler process first
+    player.controls.append(watch)
+    with player:
         player.wait(1.0)
         settled = player.status()["underruns"]
         marks = [player.engine.block]

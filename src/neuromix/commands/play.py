@@ -90,8 +90,7 @@ def _play(args, smooth: float, latency) -> int:
     graph = player.compiled.graph
     if args.midi_learn is not None:
         player.compiled.index(args.midi_learn)  # KeyError with the nearest addresses
-    player.start()
-    try:
+    try:  # the controls first: their start-up (a compiler process, ports) is not heard
         if args.osc_port is not None:
             from neuromix.live.osc import OscControl
 
@@ -112,6 +111,7 @@ def _play(args, smooth: float, latency) -> int:
             from neuromix.live.reload import Watcher
 
             player.controls.append(Watcher(player, args.patch, say=say))
+        player.start()
         say(_started(player, args))
         eng = player.engine
         frames = None if args.seconds is None else args.seconds * eng.compiled.sr
@@ -125,7 +125,7 @@ def _play(args, smooth: float, latency) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        player.stop()
+        player.stop()  # the controls too
         say.status(None)
     st = player.status()
     print(_summary(player, st, args), flush=True)

@@ -134,7 +134,10 @@ class Player:
         try:
             self.output.start()
         except BaseException:
-            self._close_recorder()
+            if self.recorder is not None:
+                self.engine.tap = None
+                self.recorder.discard()
+                self.recorder = None
             raise
         self.running = True
         self._house = threading.Thread(target=self._housekeeping, name="neuromix-live", daemon=True)

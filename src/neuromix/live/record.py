@@ -77,8 +77,18 @@ class Recorder:
             self._wake.wait(0.05)
             self._drain()
 
+    def discard(self) -> None:
+        """Stop and remove the partial file (playing never started)."""
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+        self.file.close()
+        os.unlink(self.tmp)
+
     def close(self) -> None:
         """Write what is left, finish the file and rename it into place (call after stopping)."""
+        if self.file.closed:
+            return
         self._stop = True
         self._wake.set()
         self._thread.join()

@@ -99,7 +99,9 @@ class Watcher:
         self.stamp = self._stamp()
         self.events: list[dict] = []  # one per reload attempt: kind, seconds, error, block
         self.compiler = Compiler()
-        self.compiler._start()  # it loads neuromix while the patch plays, ready for a save
+        # the child starts (imports numba, ~1 s of CPU) and compiles the current version now,
+        # best before the audio starts, so that the first save is answered in milliseconds
+        self.compiler.submit(str(self.path), self.text)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="neuromix-watch", daemon=True)
         self._thread.start()
