@@ -106,3 +106,16 @@ def _wait_for(condition, timeout=5.0):
     while not condition():
         assert time.monotonic() < end, "timed out"
         time.sleep(0.01)
+
+
+def test_a_patch_plays_from_its_own_method():
+    import neuromix as nm
+    p = nm.Patch(sr=48000)
+    p.out(p.neuron(act="identity", bias=0.0, name="a"))
+    with p.play(audio="null", blocksize=64, smoothing=0) as player:
+        player.set("a.bias", 0.5)
+        _wait_for(lambda: player.get("a.bias") == 0.5)
+        with pytest.raises(KeyError, match="did you mean 'a.bias'"):
+            player.set("a.bais", 1.0)
+        with pytest.raises(ValueError, match="finite"):
+            player.set("a.bias", float("inf"))

@@ -118,3 +118,17 @@ def test_jack_with_osc_from_the_command_line(jack, patch_file):
     assert proc.returncode == 0, err
     assert abs(values["a.bias"] - 0.4) < 1e-6
     assert "OSC 2 packets, 2 applied, 0 malformed" in out
+
+
+def test_watch_from_the_command_line(patch_file):
+    path = patch_file(DUAL)
+    proc = start("play", path, "--audio", "null", "--watch", "--seconds", "6")
+    wait_for_line(proc, "watching the file")
+    path.write_text(DUAL.replace("bias: 0.1,", "bias: 0.3,"))
+    assert "1 parameter(s) changed" in wait_for_line(proc, "reloaded")
+    path.write_text(DUAL.replace("type: sine", "type: sin"))
+    broken = wait_for_line(proc, "plays on")
+    assert f"{path}, line 5: node 's1': unknown node type 'sin'" in broken
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "Traceback" not in err and "played" in out

@@ -66,6 +66,24 @@ class MidiMap:
     cc: list[CcMap] = field(default_factory=list)
 
 
+SCHEMA = {  # the JSON Schema of the section, for editors (see neuromix schema)
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "port": {"type": "string"},
+        "channel": {"type": "integer", "minimum": 1, "maximum": 16},
+        "cc": {"type": "object", "propertyNames": {"pattern": "^([0-9]|[1-9][0-9]|1[01][0-9]|12[0-7])$"},
+               "additionalProperties": {"oneOf": [
+                   {"type": "string", "description": "a parameter address"},
+                   {"type": "object", "required": ["param"], "additionalProperties": False,
+                    "properties": {
+                        "param": {"type": "string"},
+                        "range": {"type": "array", "items": {"type": "number"},
+                                  "minItems": 2, "maxItems": 2},
+                        "curve": {"enum": list(CURVES)},
+                        "channel": {"type": "integer", "minimum": 1, "maximum": 16}}}]}}},
+}
+
+
 def _line(mapping, key=None):
     from neuromix.graph.patchfile import _line as line_of
 
