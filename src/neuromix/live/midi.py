@@ -55,7 +55,7 @@ class MidiControl:
 
         self.port, reason = open_input(port if port is not None else maps.port, self.handle)
         if self.port is None:
-            raise LiveError(f"{reason} (start JACK, or play without --midi)")
+            raise LiveError(f"{reason} (start JACK, e.g. jackd -d dummy, to have MIDI here)")
         self.name = getattr(self.port, "name", "?")
 
     def handle(self, msg) -> None:
