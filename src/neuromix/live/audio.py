@@ -32,9 +32,18 @@ NO_CARD = ("no sound card found: PortAudio lists no output device. Install the s
            "play without a sound card with --audio null")
 
 
-def realtime_priority(priority: int = 20) -> bool:
+CALLBACK_PRIORITY = 20  # SCHED_FIFO priority of the audio callback's thread
+CONTROL_PRIORITY = 5   # of neuromix's own control threads (OSC, recorder, watcher, ...)
+
+
+def realtime_priority(priority: int = CALLBACK_PRIORITY) -> bool:
     """Ask for real-time scheduling (SCHED_FIFO) for the calling thread, as JACK gives its
-    clients' threads when it runs real-time; True if granted (root, or an rtprio limit)."""
+    clients' threads when it runs real-time; True if granted (root, or an rtprio limit).
+
+    The control threads ask for it too, at a lower priority: the callback needs Python's GIL,
+    and a thread holding it must not be preempted by other programs on a busy machine (the
+    callback would wait for it). They do little and sleep, so they take no time from others.
+    """
     import os
 
     try:

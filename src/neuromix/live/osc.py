@@ -98,6 +98,9 @@ class OscControl:
         self._thread.start()
 
     def _serve(self) -> None:
+        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+
+        realtime_priority(CONTROL_PRIORITY)
         while not self._stop.is_set():
             try:
                 data, sender = self.sock.recvfrom(65536)

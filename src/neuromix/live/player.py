@@ -175,6 +175,9 @@ class Player:
         self.stop()
 
     def _housekeeping(self) -> None:
+        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+
+        realtime_priority(CONTROL_PRIORITY)
         while not self._stop.wait(0.02):
             self._drain()
 
@@ -200,13 +203,25 @@ class Player:
             self.changes.push_locked(self.compiled.index(address), value)
 
     def get(self, address: str) -> float:
-        """A parameter's value (the last one the audio applied)."""
-        return self.compiled.get(address)
+        """A parameter's value, as last set (it may reach the audio at the next block)."""
+        return float(self._latest()[self.compiled.index(address)])
 
     def params(self) -> dict[str, float]:
-        """Every parameter address with its value."""
-        values = self.compiled.params[0]
+        """Every parameter address with its value, as last set."""
+        values = self._latest()
         return {a: float(values[i]) for a, i in self.compiled.addresses.items()}
+
+    def _latest(self) -> np.ndarray:
+        """The parameters the audio has, with the changes still queued for it laid over."""
+        q = self.changes
+        with q.lock:
+            first = q.applied  # before the copy: a change applied meanwhile is laid over again
+            values = self.compiled.params[0].copy()
+            for k in range(first, q.written):
+                i = int(q.index[k & (q.size - 1)])
+                if i != RESET:
+                    values[i] = q.value[k & (q.size - 1)]
+        return values
 
     def reset(self) -> None:
         """Every node back to its initial state, at the next block."""

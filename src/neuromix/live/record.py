@@ -73,6 +73,9 @@ class Recorder:
         self.saved = s
 
     def _run(self) -> None:
+        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+
+        realtime_priority(CONTROL_PRIORITY)
         while not self._stop:
             self._wake.wait(0.05)
             self._drain()

@@ -114,6 +114,9 @@ class Watcher:
         return (st.st_mtime_ns, st.st_size)
 
     def _run(self) -> None:
+        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+
+        realtime_priority(CONTROL_PRIORITY)
         while not self._stop.wait(self.poll):
             stamp = self._stamp()
             if stamp is None or stamp == self.stamp:
