@@ -80,3 +80,18 @@ def test_the_recorder_streams_a_long_take_through_its_ring(tmp_path):
     data, _ = sf.read(str(path), dtype="float32")
     assert rec.lost == 0
     np.testing.assert_array_equal(data, np.concatenate(blocks))
+
+
+def test_two_players_share_the_process_settings_and_restore_them():
+    import sys
+
+    from neuromix.live import play
+    p = nm.Patch(sr=48000)
+    p.out(p.sine(110))
+    before = sys.getswitchinterval()
+    with play(p, audio="null") as one:
+        with play(p, audio="null") as two:
+            two.wait(0.02)
+        assert sys.getswitchinterval() < before  # the first still plays
+        one.wait(0.02)
+    assert sys.getswitchinterval() == before

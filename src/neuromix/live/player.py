@@ -109,7 +109,7 @@ class Player:
         self.running = False
         self._stop = threading.Event()
         self._house = None
-        self._switch = None
+        self._live = False  # whether this player holds the process's live settings
 
     def _compile(self, graph, kernel=None) -> CompiledPatch:
         compiled = CompiledPatch(graph, kernel=kernel)
@@ -119,18 +119,15 @@ class Player:
 
     # -- start and stop -------------------------------------------------------------------
     def start(self) -> "Player":
-        self._switch = sys.getswitchinterval()
-        sys.setswitchinterval(_config.LIVE_SWITCH_INTERVAL)  # no thread starves the callback
-        # a full garbage collection holds the GIL while it walks every object (tens of ms
-        # with numba loaded), so the objects that exist now are moved out of its way
-        gc.collect()
-        gc.freeze()
+        """Open the output and start playing (the recording too); LiveError if it cannot."""
         self.output = open_output(self.engine, self.audio, self.device, self.latency)
         if self.record_path is not None:
             from neuromix.live.record import Recorder
 
             self.recorder = Recorder(self.record_path, self.engine.compiled.sr, self.engine.channels)
             self.engine.tap = self.recorder
+        _enter_live()
+        self._live = True
         try:
             self.output.start()
         except BaseException:
@@ -138,6 +135,8 @@ class Player:
                 self.engine.tap = None
                 self.recorder.discard()
                 self.recorder = None
+            self._live = False
+            _leave_live()
             raise
         self.running = True
         self._house = threading.Thread(target=self._housekeeping, name="neuromix-live", daemon=True)
@@ -158,10 +157,9 @@ class Player:
             self._house.join()
         self._drain()
         self._close_recorder()
-        if self._switch is not None:
-            sys.setswitchinterval(self._switch)
-            self._switch = None
-            gc.unfreeze()
+        if self._live:
+            self._live = False
+            _leave_live()
 
     def _close_recorder(self) -> None:
         if self.recorder is not None:
@@ -280,6 +278,31 @@ class Player:
         while end is None or time.monotonic() < end:
             self.check()
             time.sleep(0.02 if end is None else max(0.0, min(0.02, end - time.monotonic())))
+
+
+_LIVE = {"players": 0, "switch": None}
+_LIVE_LOCK = threading.Lock()
+
+
+def _enter_live() -> None:
+    """Process settings while any player plays: a short thread switch interval (no thread
+    starves the callback), and the objects that exist now frozen out of the garbage
+    collector's way (a full collection holds the GIL for tens of ms with numba loaded)."""
+    with _LIVE_LOCK:
+        if _LIVE["players"] == 0:
+            _LIVE["switch"] = sys.getswitchinterval()
+            sys.setswitchinterval(_config.LIVE_SWITCH_INTERVAL)
+            gc.collect()
+            gc.freeze()
+        _LIVE["players"] += 1
+
+
+def _leave_live() -> None:
+    with _LIVE_LOCK:
+        _LIVE["players"] -= 1
+        if _LIVE["players"] == 0:
+            sys.setswitchinterval(_LIVE["switch"])
+            gc.unfreeze()
 
 
 def _take(engine: LiveEngine, swap: Swap) -> None:
