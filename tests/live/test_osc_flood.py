@@ -20,9 +20,10 @@ SENDER = """
 import random, sys, time
 from pythonosc.udp_client import SimpleUDPClient
 client = SimpleUDPClient("127.0.0.1", int(sys.argv[1]))
-rate, seconds = 1000, float(sys.argv[2])
+rate, seconds, start = 1000, float(sys.argv[2]), float(sys.argv[3])
 random.seed(1)
-start, sent = time.monotonic(), 0
+time.sleep(max(0.0, start - time.monotonic()))  # CLOCK_MONOTONIC: the same in both processes
+sent = 0
 while sent < rate * seconds:
     if sent % 2:
         client.send_message("/neuromix/param/a.bias", random.uniform(-0.5, 0.5))
@@ -42,14 +43,17 @@ def test_osc_flood_no_underruns_and_the_take_replays_exactly(jack, patch_file, t
     with play(path, audio="jack", blocksize=256, record=take, log=True) as player:
         osc = OscControl(player, port=0)
         player.controls.append(osc)
-        player.wait(1.0)
+        # the sender starts now (a Python starting up), and sends from the first second on
+        begin = time.monotonic() + 1.0
+        sender = subprocess.Popen([sys.executable, "-c", SENDER, str(osc.port), "10", repr(begin)],
+                                  stdout=subprocess.PIPE, text=True)
+        player.wait(begin - time.monotonic())
         settled = player.status()["underruns"]
-        sender = subprocess.run([sys.executable, "-c", SENDER, str(osc.port), "10"],
-                                capture_output=True, text=True, timeout=60)
+        sender.stdout_text = sender.communicate(timeout=60)[0]
         player.wait(0.2)  # the last datagrams land
         late = player.status()["underruns"] - settled
         counts = osc.counts()
-    sent, took = sender.stdout.split()
+    sent, took = sender.stdout_text.split()
     sent = int(sent)
     assert float(took) > 9.0  # paced: it did last 10 s
     at = sorted(b for b in player.engine.underrun_at if b >= 0)

@@ -80,7 +80,7 @@ def _play(args, smooth: float, latency) -> int:
     import time
 
     from neuromix.graph.midimap import midi_map, param_ranges
-    from neuromix.live.audio import LiveError
+    from neuromix.live.audio import CONTROL_PRIORITY, LiveError, realtime_priority
     from neuromix.live.player import Player
 
     say = _Say()
@@ -112,6 +112,7 @@ def _play(args, smooth: float, latency) -> int:
 
             player.controls.append(Watcher(player, args.patch, say=say))
         player.start()
+        realtime_priority(CONTROL_PRIORITY)  # this thread too may hold the GIL the callback needs
         say(_started(player, args))
         eng = player.engine
         frames = None if args.seconds is None else args.seconds * eng.compiled.sr
