@@ -15,6 +15,9 @@ from pathlib import Path
 DEFAULT_SR = 48000.0
 DEFAULT_BLOCK = 4096  # frames per kernel call when rendering offline
 BLOWUP_LIMIT = 1e15  # a state magnitude above this counts as blown up
+SMOOTH_STEP = 32  # frames between steps of a gliding parameter (CompiledPatch.smoothing)
+LIVE_SMOOTHING = 0.01  # seconds: time constant of parameter glides while playing live
+LIVE_SWITCH_INTERVAL = 0.0002  # seconds a thread waits for the GIL before asking for it
 
 
 def cache_dir() -> Path:

@@ -30,6 +30,7 @@ from neuromix.nodes import get as node_type
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 FASTMATH_SOURCE = "{" + ", ".join(repr(f) for f in sorted(FASTMATH)) + "}"
 FLUSH_BELOW = 1e-30  # magnitudes below this are set to zero (no denormals in recursions)
+SMOOTH_SNAP = 1e-12  # a gliding parameter this close to its target (relative) lands on it
 
 
 @dataclass
@@ -273,7 +274,8 @@ def generate(plan: Plan) -> Kernel:
         body.append(f"buf[lane, {off} + {w}] = {out_var[key]}")
         body.append(f"{w} = ({w} + 1) & {size - 1}")
 
-    loads = [f"p{i} = params[lane, {i}]" for i in range(len(layout.params))]
+    param_loads = [f"p{i} = cur[lane, {i}]" for i in range(len(layout.params))]
+    loads = []
     for i, slot in enumerate(layout.state):
         loads.append(f"s{i} = int(state[lane, {i}])" if slot.integer else f"s{i} = state[lane, {i}]")
     stores = [f"state[lane, {i}] = s{i}" for i in range(len(layout.state))]
@@ -284,13 +286,27 @@ def generate(plan: Plan) -> Kernel:
         "",
         "",
         f"@numba.njit(cache=True, nogil=True, fastmath={FASTMATH_SOURCE}, error_model='numpy')",
-        "def process(n, params, state, buf, out):",
+        "def process(n, params, cur, decay, state, buf, out):",
         "    trouble = 0",
         "    for lane in range(state.shape[0]):",
         "        finite = 0.0",
-        *("        " + line for line in loads + prelude),
-        "        for i in range(n):",
-        *("            " + line for line in body),
+        *("        " + line for line in loads),
+        # parameters glide towards their targets in steps of SMOOTH_STEP samples (one-pole,
+        # ``decay`` per step; 0 jumps at once), and the per-block work is redone at each step
+        "        i0 = 0",
+        "        while i0 < n:",
+        "            m = n - i0",
+        "            for k in range(params.shape[1]):",
+        "                target = params[lane, k]",
+        "                d = (cur[lane, k] - target) * decay",
+        f"                cur[lane, k] = target + d if abs(d) > {SMOOTH_SNAP!r} * (1.0 + abs(target)) "
+        "else target",
+        "                if not d == 0.0:",
+        f"                    m = min(m, {_config.SMOOTH_STEP})",
+        *("            " + line for line in param_loads + prelude),
+        "            for i in range(i0, i0 + m):",
+        *("                " + line for line in body),
+        "            i0 += m",
         *("        " + line for line in stores),
         "        if not finite == 0.0:",
         "            trouble = 1",

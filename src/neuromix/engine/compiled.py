@@ -4,6 +4,12 @@
 (``"a.bias"``, ``"a.w.b"``, ``"lfo.freq"``) and ``set(address, value)``. It can run K copies of
 the patch at once (lanes), each with its own state and parameter values.
 
+Parameters jump at the next block by default. With ``smoothing`` (a time constant in
+seconds), a changed parameter glides there instead (a one-pole step every
+``_config.SMOOTH_STEP`` frames, in the kernel), so that a jump does not click while playing
+live; the glide is deterministic, so an offline replay of the same changes at the same block
+boundaries gives the same samples.
+
 Examples
 --------
 >>> import neuromix as nm
@@ -18,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -47,6 +54,8 @@ class CompiledPatch:
         self.addresses = {addr: i for i, (addr, _) in enumerate(layout.params)}
         self.params = np.tile(np.array([v for _, v in layout.params], dtype=np.float64),
                               (self.lanes, 1)).reshape(self.lanes, len(layout.params))
+        self.current = self.params.copy()  # where each parameter is now, gliding to params
+        self._decay = 0.0
         self._init = np.array([s.init for s in layout.state], dtype=np.float64)
         self.state = np.empty((self.lanes, len(layout.state)))
         self.buffers = np.zeros((self.lanes, max(layout.buffer_size, 1)))
@@ -60,6 +69,7 @@ class CompiledPatch:
         """Every node back to its initial state (phases 0, delay lines empty, seeds)."""
         self.state[:] = self._init
         self.buffers[:] = 0.0
+        self.current[:] = self.params
         self.frames_done = 0
 
     def process(self, n: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -71,7 +81,7 @@ class CompiledPatch:
             if self._out.shape[1] != n:
                 self._out = np.empty((self.lanes, n, self.channels))
             out = self._out
-        if self._fn(n, self.params, self.state, self.buffers, out):  # NaN, Inf or a blow-up
+        if self._fn(n, self.params, self.current, self._decay, self.state, self.buffers, out):  # NaN, Inf or a blow-up
             self._guard(out)
         self.frames_done += n
         return out[0] if self.lanes == 1 else out
@@ -94,6 +104,19 @@ class CompiledPatch:
 
     def get(self, address: str, lane: int = 0) -> float:
         return float(self.params[lane, self.index(address)])
+
+    @property
+    def smoothing(self) -> float:
+        """Time constant (seconds) of parameter glides; 0 (the default) jumps at once."""
+        return self._smoothing if self._decay else 0.0
+
+    @smoothing.setter
+    def smoothing(self, seconds: float) -> None:
+        seconds = float(seconds)
+        if not seconds >= 0.0:
+            raise ValueError("smoothing must be 0 or a positive time in seconds")
+        self._smoothing = seconds
+        self._decay = math.exp(-_config.SMOOTH_STEP / (seconds * self.sr)) if seconds else 0.0
 
     # -- safety ---------------------------------------------------------------------------
     def _guard(self, out: np.ndarray) -> None:

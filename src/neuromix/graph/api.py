@@ -205,6 +205,13 @@ class Patch:
 
         return render(self.compile(), seconds=seconds, frames=frames, block=block)
 
+    def play(self, audio: str = "portaudio", **options):
+        """Start playing live and return the player (see :func:`neuromix.live.play`):
+        ``player.set("a.bias", 0.3)`` moves a parameter while it plays."""
+        from neuromix.live import play
+
+        return play(self, audio=audio, **options)
+
     def save(self, path) -> None:
         """Write the patch as a YAML patch file (atomically)."""
         from neuromix.graph.patchfile import save

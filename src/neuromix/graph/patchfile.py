@@ -82,11 +82,22 @@ def loads(text: str, filename: str | None = None) -> Graph:
 
     try:
         graph, lines = _build(doc)
-        plan_graph(graph)  # validates, and finds loops without delay while lines are known
+        plan = plan_graph(graph)  # validates, and finds loops without delay while lines are known
+        if "midi" in doc:
+            _check_midi(doc, graph, plan)
     except PatchError as err:
         line = err.line or lines_for(err, locals().get("lines", {}))
         raise err.located(filename, line) from None
     return graph
+
+
+def _check_midi(doc, graph, plan) -> None:
+    """The ``midi:`` section maps CC numbers to parameters this patch has (see midimap)."""
+    from neuromix.compiler.codegen import build_layout
+    from neuromix.graph.midimap import param_ranges, parse_midi
+
+    layout, _ = build_layout(plan)
+    parse_midi(doc["midi"], dict(layout.params), param_ranges(graph), _line(doc, "midi"))
 
 
 def lines_for(err: PatchError, lines: dict) -> int | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from neuromix.graph.midimap import SCHEMA as MIDI_SCHEMA
 from neuromix.graph.patchfile import EXTRA_SECTIONS, FORMAT_VERSION
 
 _SIGNAL = {
@@ -73,6 +74,7 @@ def patch_schema() -> dict:
                 "oneOf": [{"$ref": f"#/$defs/{name}"} for name in sorted(types)]}},
             "out": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             **{section: {"type": "object"} for section in EXTRA_SECTIONS},
+            "midi": MIDI_SCHEMA,
         },
         "required": ["nodes", "out"],
         "additionalProperties": False,

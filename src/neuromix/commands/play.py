@@ -1,0 +1,208 @@
+"""Play a patch live on the sound card (or without one: --audio null), and move its
+parameters while it plays: over OSC (--osc-port), from a MIDI controller (the patch's midi:
+section, --midi-learn), or by editing and saving the file (--watch). Ctrl-C stops.
+"""
+
+from __future__ import annotations
+
+import sys
+
+HELP = "play a patch live, with OSC, MIDI and hot reload"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("patch", nargs="?", help="patch file (YAML or JSON)")
+    parser.add_argument("--audio", choices=("portaudio", "jack", "null"), default="portaudio",
+                        help="portaudio: the sound card (default); jack: PortAudio's JACK host; "
+                             "null: no sound card, paced by the clock")
+    parser.add_argument("--device", help="output device (number or part of its name)")
+    parser.add_argument("--list-devices", action="store_true", help="list output devices and exit")
+    parser.add_argument("--blocksize", type=int, default=256, help="frames per block (default 256)")
+    parser.add_argument("--latency", default="low",
+                        help="output latency in seconds, or low / high (default low)")
+    parser.add_argument("--channels", type=int, help="device channels (default: the patch's)")
+    parser.add_argument("--record", metavar="FILE", help="record what is played to a WAV file")
+    parser.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
+    parser.add_argument("--osc-port", type=int, help="listen for OSC on this UDP port")
+    parser.add_argument("--osc-host", default="127.0.0.1",
+                        help="address to listen on for OSC (default 127.0.0.1; 0.0.0.0: any)")
+    parser.add_argument("--midi", nargs="?", const="", metavar="PORT",
+                        help="take MIDI in (a port name, default a virtual port neuromix-in); "
+                             "on by itself when the patch has a midi: section")
+    parser.add_argument("--midi-learn", metavar="ADDRESS",
+                        help="bind the next moved CC to this parameter and print the line")
+    parser.add_argument("--watch", action="store_true",
+                        help="reload the patch whenever the file is saved")
+    parser.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
+                        help="glide time of parameter changes (default 0.01; 0 jumps)")
+
+
+def run(args) -> int:
+    from neuromix import _config
+    from neuromix.live.audio import LiveError, list_devices
+
+    try:
+        if args.list_devices:
+            print(list_devices())
+            return 0
+        if not args.patch:
+            print("neuromix: play needs a patch file (or --list-devices)", file=sys.stderr)
+            return 2
+        if args.seconds is not None and args.seconds <= 0:
+            raise LiveError("--seconds must be positive")
+        smooth = _config.LIVE_SMOOTHING if args.smooth is None else args.smooth
+        if smooth < 0:
+            raise LiveError("--smooth must be 0 or positive")
+        return _play(args, smooth, _latency(args.latency))
+    except LiveError as err:
+        print(f"neuromix: {err}", file=sys.stderr)
+        return 2
+    except KeyError as err:  # an unknown parameter address, with the nearest ones
+        print(f"neuromix: {err.args[0]}", file=sys.stderr)
+        return 2
+
+
+def _latency(text: str):
+    from neuromix.live.audio import LiveError
+
+    if text in ("low", "high"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise LiveError(f"--latency must be seconds, low or high, not '{text}'") from None
+    if value <= 0:
+        raise LiveError("--latency must be positive")
+    return value
+
+
+def _play(args, smooth: float, latency) -> int:
+    import time
+
+    from neuromix.graph.midimap import midi_map, param_ranges
+    from neuromix.live.audio import CONTROL_PRIORITY, LiveError, realtime_priority
+    from neuromix.live.player import Player
+
+    say = _Say()
+    player = Player(args.patch, audio=args.audio, device=args.device, blocksize=args.blocksize,
+                    latency=latency, channels=args.channels, record=args.record,
+                    smoothing=smooth, say=say)
+    graph = player.compiled.graph
+    if args.midi_learn is not None:
+        player.compiled.index(args.midi_learn)  # KeyError with the nearest addresses
+    try:  # the controls first: their start-up (a compiler process, ports) is not heard
+        if args.osc_port is not None:
+            from neuromix.live.osc import OscControl
+
+            player.controls.append(OscControl(player, args.osc_port, args.osc_host, say=say))
+        wants_midi = args.midi is not None or args.midi_learn is not None
+        if wants_midi or "midi" in graph.extra:
+            from neuromix.live.midi import MidiControl
+
+            try:
+                player.controls.append(MidiControl(
+                    player, midi_map(graph, player.compiled.addresses), port=args.midi or None,
+                    learn=args.midi_learn, say=say, ranges=param_ranges(graph)))
+            except LiveError as err:
+                if wants_midi:
+                    raise
+                say(f"{err}; playing without MIDI")
+        if args.watch:
+            from neuromix.live.reload import Watcher
+
+            player.controls.append(Watcher(player, args.patch, say=say))
+        player.start()
+        realtime_priority(CONTROL_PRIORITY)  # this thread too may hold the GIL the callback needs
+        say(_started(player, args))
+        eng = player.engine
+        frames = None if args.seconds is None else args.seconds * eng.compiled.sr
+        give_up = None if args.seconds is None else time.monotonic() + 2 * args.seconds + 5
+        while frames is None or eng.block * eng.blocksize < frames:  # seconds of audio played
+            player.check()
+            if give_up is not None and time.monotonic() > give_up:
+                raise LiveError("the audio device stopped asking for blocks")
+            say.status(_status_line(player.status()))
+            time.sleep(0.005 if frames is not None else 0.05)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        player.stop()  # the controls too
+        say.status(None)
+    st = player.status()
+    print(_summary(player, st, args), flush=True)
+    return 0
+
+
+class _Say:
+    """Messages on stdout; the status line on stderr, rewritten in place on a terminal."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, message: str) -> None:
+        self.status(None)
+        print(message, flush=True)
+
+    def status(self, line: str | None) -> None:
+        import time
+
+        if not self.tty:
+            return
+        if line is None:
+            if self.shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+                self.shown = False
+            return
+        if time.monotonic() - self.last >= 0.25:
+            sys.stderr.write("\r\033[K" + line)
+            sys.stderr.flush()
+            self.shown, self.last = True, time.monotonic()
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def _started(player, args) -> str:
+    c, out = player.engine.compiled, player.output
+    parts = [f"playing {args.patch} on {out.name}: {c.sr:g} Hz, {player.engine.channels} ch, "
+             f"blocks of {player.engine.blocksize} ({_ms(player.engine.budget)})"]
+    if args.osc_port is not None:
+        parts.append(f"OSC on {args.osc_host}:{args.osc_port}")
+    for control in player.controls:
+        if hasattr(control, "maps") and control.port is not None:
+            parts.append(f"MIDI in '{control.name}' ({len(control.maps.cc)} CC)")
+    if args.midi_learn:
+        parts.append(f"move a MIDI controller to bind it to {args.midi_learn}")
+    if args.watch:
+        parts.append("watching the file")
+    if args.record:
+        parts.append(f"recording to {args.record}")
+    return "; ".join(parts) + ("" if args.seconds else "; Ctrl-C stops")
+
+
+def _status_line(st: dict) -> str:
+    line = (f"cpu {st['cpu_load'] * 100:4.1f}%  callback {_ms(st['callback_median'])} "
+            f"(max {_ms(st['callback_max'])}) of {_ms(st['budget'])}  underruns {st['underruns']}")
+    if "osc_received" in st:
+        line += f"  osc {st['osc_applied']} (bad {st['osc_malformed'] + st['osc_unknown']})"
+    if "midi_received" in st:
+        line += f"  midi {st['midi_applied']}"
+    return line
+
+
+def _summary(player, st: dict, args) -> str:
+    seconds = st["blocks"] * player.engine.blocksize / player.engine.compiled.sr
+    text = (f"played {seconds:.1f} s: {st['blocks']} blocks, {st['underruns']} underruns, "
+            f"callback median {_ms(st['callback_median'])}, p99 {_ms(st['callback_p99'])}, "
+            f"max {_ms(st['callback_max'])} of {_ms(st['budget'])}")
+    if "osc_received" in st:
+        text += (f"; OSC {st['osc_received']} packets, {st['osc_applied']} applied, "
+                 f"{st['osc_malformed']} malformed, {st['osc_unknown']} unknown")
+    if args.record:
+        lost = f" ({st['record_lost']} frames lost)" if st["record_lost"] else ""
+        text += f"; wrote {args.record}{lost}"
+    return text

@@ -1,0 +1,145 @@
+"""The real-time part: what the audio callback does for one block, and nothing more.
+
+Per block: apply the queued parameter changes (:mod:`neuromix.live.changes`), take a patch
+that hot reload has prepared (with its state already planned), call the compiled kernel
+(numba, ``nogil``) into a preallocated buffer, copy it to the device's buffer (and to the
+recorder's ring), and time itself. No array is allocated, no lock the control side can hold is
+taken, nothing is printed. Everything else (parsing, compiling, files, printing) happens on
+other threads.
+
+Examples
+--------
+>>> import numpy as np
+>>> import neuromix as nm
+>>> p = nm.Patch(sr=8000)
+>>> p.out(p.neuron(act="identity", bias=0.5, name="a"))
+>>> eng = LiveEngine(p.compile(), blocksize=4, channels=2)
+>>> out = np.zeros((4, 2), dtype=np.float32)
+>>> eng.render(out); out[0].tolist(), eng.block
+([0.5, 0.5], 1)
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from neuromix.engine.compiled import CompiledPatch
+from neuromix.live.changes import ChangeQueue
+
+TIMINGS = 1 << 16  # callback durations kept (a ring), for the status line and benchmarks
+
+
+class Swap:
+    """A patch ready to replace the playing one at a block boundary, and what to carry over.
+
+    ``copies`` are (old_first, old_end, new_first, new_end) state spans and ``buffers``
+    (old_offset, new_offset, size) buffer spans of nodes whose id and type are unchanged;
+    ``params`` are (old_index, new_index) pairs whose current (gliding) value carries over,
+    and ``keep_old`` / ``keep_new`` the parameters whose target (as last set live) does too.
+    """
+
+    def __init__(self, compiled: CompiledPatch, copies, buffers, params):
+        self.compiled, self.copies, self.buffers = compiled, copies, buffers
+        self.old_index = np.array([o for o, _ in params], dtype=np.int64)
+        self.new_index = np.array([n for _, n in params], dtype=np.int64)
+        self.keep_old = self.keep_new = np.zeros(0, dtype=np.int64)  # targets kept as played
+        self.taken_at = -1  # the block index at which the callback swapped it in
+
+    def apply(self, old: CompiledPatch) -> None:
+        new = self.compiled
+        for a, b, c, d in self.copies:
+            new.state[:, c:d] = old.state[:, a:b]
+        for a, c, size in self.buffers:
+            new.buffers[:, c:c + size] = old.buffers[:, a:a + size]
+        new.current[:, self.new_index] = old.current[:, self.old_index]
+        new.params[:, self.keep_new] = old.params[:, self.keep_old]
+
+
+class LiveEngine:
+    """Renders blocks of a compiled patch for a device with ``channels`` output channels.
+
+    Patch channel ``k`` goes to device channel ``k``; a mono patch goes to every channel, and
+    device channels beyond the patch's stay silent.
+    """
+
+    def __init__(self, compiled: CompiledPatch, blocksize: int, channels: int | None = None,
+                 changes: ChangeQueue | None = None):
+        self.compiled = compiled
+        self.blocksize = int(blocksize)
+        self.channels = int(channels or compiled.channels)
+        self.changes = changes or ChangeQueue()
+        self._bufs: dict[tuple[int, int], np.ndarray] = {}
+        self._prepare(compiled)
+        self.block = 0
+        self.pending: Swap | None = None
+        self.tap = None  # a recorder's ring: has write(block)
+        self.times = np.zeros(TIMINGS, dtype=np.int64)  # nanoseconds per callback
+        self.ntimes = 0
+        self.underruns = 0
+        self.underrun_at = np.full(64, -1, dtype=np.int64)  # block index of the last 64
+        self.silent_blocks = 0  # blocks the device asked for while stopped or failing
+
+    def _prepare(self, compiled: CompiledPatch) -> None:
+        """Preallocate the kernel's output buffer for a patch (control side, before a swap)."""
+        self._buffer(compiled.channels, self.blocksize)
+
+    def prepare_swap(self, swap: Swap) -> None:
+        self._prepare(swap.compiled)
+
+    def render(self, outdata: np.ndarray) -> None:
+        """Fill ``outdata`` (frames, channels) float32; the whole of the audio callback's work."""
+        t0 = time.perf_counter_ns()
+        frames = outdata.shape[0]
+        c = self.compiled
+        self.changes.apply(c.params, self.block, c.reset)
+        swap = self.pending
+        if swap is not None:
+            swap.apply(c)
+            c = self.compiled = swap.compiled
+            swap.taken_at = self.block
+            self.pending = None
+        buf = self._bufs.get((c.channels, frames))
+        if buf is None:
+            buf = self._buffer(c.channels, frames)
+        c.process(frames, buf)
+        block = buf[0]
+        if c.channels == self.channels:
+            outdata[:] = block
+        elif c.channels == 1:
+            outdata[:] = block  # broadcast mono to every channel
+        else:
+            k = min(c.channels, self.channels)
+            outdata[:, :k] = block[:, :k]
+            outdata[:, k:] = 0.0
+        if self.tap is not None:
+            self.tap.write(outdata)
+        self.block += 1
+        self.times[self.ntimes & (TIMINGS - 1)] = time.perf_counter_ns() - t0
+        self.ntimes += 1
+
+    def _buffer(self, ch: int, frames: int) -> np.ndarray:
+        """The kernel's output buffer for a size (allocated once; in the callback only if a
+        host ignores the block size asked for)."""
+        if (ch, frames) not in self._bufs:
+            self._bufs[(ch, frames)] = np.zeros((1, frames, ch))
+        return self._bufs[(ch, frames)]
+
+    def underrun(self) -> None:
+        """Count an underrun the output reported (before the block it delayed)."""
+        self.underrun_at[self.underruns & 63] = self.block
+        self.underruns += 1
+
+    def timings(self, last: int | None = None) -> np.ndarray:
+        """Callback durations in seconds (oldest first), the last ``last`` of them."""
+        n = min(self.ntimes, TIMINGS)
+        if last is not None:
+            n = min(n, last)
+        idx = (np.arange(self.ntimes - n, self.ntimes)) & (TIMINGS - 1)
+        return self.times[idx] / 1e9
+
+    @property
+    def budget(self) -> float:
+        """Seconds of audio in one block: the time a callback may take at most."""
+        return self.blocksize / self.compiled.sr

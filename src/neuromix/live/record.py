@@ -1,0 +1,104 @@
+"""Record exactly what was played: the callback copies each block into a ring, a writer thread
+streams the ring to a WAV file beside the target, renamed into place when playing stops.
+
+The file is 32-bit float, the very samples sent to the device. Ctrl-C stops playing first, so
+the recording is drained, closed and renamed whole; only a killed process leaves a partial
+``.part`` file behind (and never under the final name).
+
+Examples
+--------
+>>> import numpy as np, pathlib, tempfile, soundfile
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "take.wav"
+>>> rec = Recorder(path, sr=8000, channels=1)
+>>> rec.write(np.ones((64, 1), dtype=np.float32)); rec.close()
+>>> soundfile.read(str(path))[0].shape, rec.lost
+((64,), 0)
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from neuromix.io.atomic import temporary_beside
+
+
+class Recorder:
+    """A ring of float32 frames (``seconds`` long) drained to a WAV file by its own thread."""
+
+    def __init__(self, path, sr: float, channels: int, seconds: float = 8.0):
+        import soundfile as sf
+
+        self.path = Path(path)
+        self.sr, self.channels = int(round(sr)), int(channels)
+        self.size = 1 << int(np.ceil(np.log2(max(seconds * sr, 1024))))
+        self.ring = np.zeros((self.size, self.channels), dtype=np.float32)
+        self.written = 0  # frames put in the ring (by the callback)
+        self.saved = 0    # frames written to the file (by the writer)
+        self.lost = 0     # frames the writer fell too far behind to keep
+        self.frames = 0   # frames in the file
+        self.tmp = temporary_beside(self.path)
+        self.file = sf.SoundFile(self.tmp, "w", samplerate=self.sr, channels=self.channels,
+                                 subtype="FLOAT", format="WAV")
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="neuromix-record", daemon=True)
+        self._thread.start()
+
+    def write(self, block: np.ndarray) -> None:
+        """Callback side: copy a (frames, channels) block into the ring (no allocation)."""
+        n = block.shape[0]
+        w = self.written
+        if w + n - self.saved > self.size:
+            self.lost += n
+            return
+        start = w & (self.size - 1)
+        first = min(n, self.size - start)
+        self.ring[start:start + first] = block[:first]
+        if first < n:
+            self.ring[:n - first] = block[first:]
+        self.written = w + n
+
+    def _drain(self) -> None:
+        w, s = self.written, self.saved
+        while s < w:
+            start = s & (self.size - 1)
+            n = min(w - s, self.size - start)
+            self.file.write(self.ring[start:start + n])
+            s += n
+            self.frames += n
+        self.saved = s
+
+    def _run(self) -> None:
+        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+
+        realtime_priority(CONTROL_PRIORITY)
+        while not self._stop:
+            self._wake.wait(0.05)
+            self._drain()
+
+    def discard(self) -> None:
+        """Stop and remove the partial file (playing never started)."""
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+        self.file.close()
+        os.unlink(self.tmp)
+
+    def close(self) -> None:
+        """Write what is left, finish the file and rename it into place (call after stopping)."""
+        if self.file.closed:
+            return
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+        try:
+            self._drain()
+            self.file.close()
+            os.replace(self.tmp, self.path)
+        finally:
+            if os.path.exists(self.tmp):
+                os.unlink(self.tmp)

@@ -1,0 +1,72 @@
+"""Real time through JACK: 10 s of a patch with OSC arriving at 1000 messages a second.
+
+No underruns after the first second, every applied change is logged with its block, and the
+recording equals an offline render with the same changes at the same block boundaries.
+"""
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import soundfile as sf
+from live_helpers import DUAL, offline
+
+from neuromix.graph.patchfile import load_graph
+from neuromix.live import play
+from neuromix.live.osc import OscControl
+
+SENDER = """
+import random, sys, time
+from pythonosc.udp_client import SimpleUDPClient
+client = SimpleUDPClient("127.0.0.1", int(sys.argv[1]))
+rate, seconds, start = 1000, float(sys.argv[2]), float(sys.argv[3])
+random.seed(1)
+time.sleep(max(0.0, start - time.monotonic()))  # CLOCK_MONOTONIC: the same in both processes
+sent = 0
+while sent < rate * seconds:
+    if sent % 2:
+        client.send_message("/neuromix/param/a.bias", random.uniform(-0.5, 0.5))
+    else:
+        client.send_message("/neuromix/param/a.w.b", random.uniform(0.0, 2.0))
+    sent += 1
+    pause = start + sent / rate - time.monotonic()
+    if pause > 0:
+        time.sleep(pause)
+print(sent, time.monotonic() - start)
+"""
+
+
+def test_osc_flood_no_underruns_and_the_take_replays_exactly(jack, patch_file, tmp_path):
+    path = patch_file(DUAL)
+    take = tmp_path / "take.wav"
+    with play(path, audio="jack", blocksize=256, record=take, log=True) as player:
+        osc = OscControl(player, port=0)
+        player.controls.append(osc)
+        # the sender starts now (a Python starting up), and sends from the first second on
+        begin = time.monotonic() + 1.0
+        sender = subprocess.Popen([sys.executable, "-c", SENDER, str(osc.port), "10", repr(begin)],
+                                  stdout=subprocess.PIPE, text=True)
+        player.wait(begin - time.monotonic())
+        settled = player.status()["underruns"]
+        sender.stdout_text = sender.communicate(timeout=60)[0]
+        player.wait(0.2)  # the last datagrams land
+        late = player.status()["underruns"] - settled
+        counts = osc.counts()
+    sent, took = sender.stdout_text.split()
+    sent = int(sent)
+    assert float(took) > 9.0  # paced: it did last 10 s
+    at = sorted(b for b in player.engine.underrun_at if b >= 0)
+    assert late == 0, f"{late} underruns after the first second (at blocks {at})"
+    assert counts["osc_malformed"] == counts["osc_unknown"] == 0
+    assert counts["osc_applied"] >= 0.95 * sent  # UDP on localhost: nearly all arrive
+    assert len(player.log) == counts["osc_applied"]  # every applied change is logged
+    blocks = player.engine.block
+    recorded, sr = sf.read(str(take), dtype="float32", always_2d=True)
+    assert sr == 48000 and recorded.shape == (blocks * 256, 1)
+    assert blocks * 256 >= 10 * 48000  # real time: it played for (at least) the whole flood
+    graph = load_graph(path)
+    expected = offline(graph, player.log, blocks, 256, player.smoothing)
+    np.testing.assert_array_equal(recorded, expected)
+    untouched = offline(graph, [], blocks, 256, player.smoothing)
+    assert np.abs(recorded - untouched).max() > 0.1  # the changes were heard
