@@ -49,7 +49,8 @@ spec = importlib.util.spec_from_file_location(name, path)
 module = importlib.util.module_from_spec(spec)
 sys.modules[name] = module
 spec.loader.exec_module(module)
-module.process(64, np.zeros((1, params)), np.zeros((1, state)), np.zeros((1, max(buf, 1))),
+values = np.zeros((1, params))  # target and current parameter values, no glide (decay 0)
+module.process(64, values, values.copy(), 0.0, np.zeros((1, state)), np.zeros((1, max(buf, 1))),
                np.empty((1, 64, channels)))
 """
 

@@ -53,3 +53,20 @@ def test_a_changed_patch_is_caught():
     ref.loop(FRAMES, out, *ref.state(lambda size: [0.0] * size), *params)
     mine = neuromix_render(strict_neuromix(ref.build()), FRAMES)
     assert np.max(np.abs(mine - np.array(out))) > 1e-9
+
+
+def test_start_up_floor_script_loads_a_real_kernel():
+    """The start-up floor (a bare process loading one cached kernel) calls the kernel with the
+    engine's current signature; if the signature changes, this fails, not the benchmark."""
+    import subprocess
+
+    from bench_engine import FLOOR_SCRIPT
+    from neuromix.compiler.jit import kernel_path
+
+    compiled = REFERENCES["dual"].build().compile()
+    layout = compiled.kernel.layout
+    sizes = [len(layout.params), len(layout.state), layout.buffer_size, layout.channels]
+    path = kernel_path(compiled.kernel.source)
+    assert path.exists()
+    subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(path), *map(str, sizes)], check=True,
+                   capture_output=True)
