@@ -48,14 +48,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     patches = [p for p in sorted((ROOT / "examples").glob("*.yaml")) if is_patch(p)]
     print(f"example patches, {args.seconds:g} s renders, median of {args.rounds} rounds")
-    print(f"{'patch':<24}{'× real time':>12}{'(cpu)':>9}   floor {FLOOR:.0f}×")
+    print(f"{'patch':<30}{'× real time':>12}{'(cpu)':>9}   floor {FLOOR:.0f}×")
     slow = []
     for path in patches:
         wall, cpu = speed(path, args.seconds, args.rounds)
         ok = "ok" if max(wall, cpu) >= FLOOR else "SLOW"
         if ok == "SLOW":
             slow.append(path.stem)
-        print(f"{path.stem:<24}{wall:>11.0f}×{cpu:>8.0f}×   {ok}", flush=True)
+        print(f"{path.stem:<30}{wall:>11.0f}×{cpu:>8.0f}×   {ok}", flush=True)
     if slow:
         print(f"below {FLOOR:.0f}× real time: {', '.join(slow)}")
     return 1 if slow else 0
