@@ -26,7 +26,7 @@ def main() -> None:
     seconds = 1.0 if args.quick else 6.0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    take = out / "live_dual_neuron.wav"
+    take = out / "live_dual_neuron-take.wav"  # live_dual_neuron.wav is the offline render
     with play(HERE / "live_dual_neuron.yaml", audio="null", blocksize=256, record=take) as player:
         steps = 60
         for k in range(steps):  # a slow sweep, one change every seconds/steps
