@@ -55,7 +55,8 @@ class CompiledPatch:
         self.params = np.tile(np.array([v for _, v in layout.params], dtype=np.float64),
                               (self.lanes, 1)).reshape(self.lanes, len(layout.params))
         self.current = self.params.copy()  # where each parameter is now, gliding to params
-        self._decay = 0.0
+        self._smoothing = 0.0
+        self._decay = 0.0  # the glide's factor per step, derived from _smoothing
         self._init = np.array([s.init for s in layout.state], dtype=np.float64)
         self.state = np.empty((self.lanes, len(layout.state)))
         self.buffers = np.zeros((self.lanes, max(layout.buffer_size, 1)))
@@ -81,7 +82,8 @@ class CompiledPatch:
             if self._out.shape[1] != n:
                 self._out = np.empty((self.lanes, n, self.channels))
             out = self._out
-        if self._fn(n, self.params, self.current, self._decay, self.state, self.buffers, out):  # NaN, Inf or a blow-up
+        trouble = self._fn(n, self.params, self.current, self._decay, self.state, self.buffers, out)
+        if trouble:  # NaN, Inf or a blow-up
             self._guard(out)
         self.frames_done += n
         return out[0] if self.lanes == 1 else out
@@ -108,7 +110,7 @@ class CompiledPatch:
     @property
     def smoothing(self) -> float:
         """Time constant (seconds) of parameter glides; 0 (the default) jumps at once."""
-        return self._smoothing if self._decay else 0.0
+        return self._smoothing
 
     @smoothing.setter
     def smoothing(self, seconds: float) -> None:
