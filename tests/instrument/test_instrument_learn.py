@@ -122,7 +122,10 @@ def test_bad_examples_keep_the_previous_model():
 
 def test_cancel_stops_training_and_keeps_the_model():
     said = []
-    spec = loads(LEARNED.replace("epochs: 300", "epochs: 10000000"))
+    # Endless training: no epoch limit and no early stop (one of the three examples is held
+    # out for validation, and with the default patience a fast machine stopped on its own
+    # before the cancel arrived).
+    spec = loads(LEARNED.replace("epochs: 300", "epochs: 10000000\n  patience: 10000000"))
     with Instrument(spec, offline=True, say=said.append) as inst:
         teacher = inst.teacher
         teacher.x = [[0.0, 0.0], [1.0, 1.0], [0.5, 0.2]]
