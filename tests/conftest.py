@@ -1,4 +1,5 @@
-"""Shared test settings: a kernel cache per test session, so tests never see stale kernels."""
+"""Shared test settings: the tests' kernels go to a cache of their own (kept between runs, keyed
+by the kernel's source like any neuromix cache), never into the user's."""
 
 import os
 import tempfile

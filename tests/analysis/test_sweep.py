@@ -3,7 +3,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -104,23 +103,25 @@ def test_a_killed_sweep_restarted_gives_the_same_table(tmp_path, patches):
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from conftest import dual
+        import os, signal
         from neuromix.analysis import sweep as sw
+        append, lines = sw._append, []
+        def append_then_die(path, entry):  # killed at once when the third chunk is written
+            append(path, entry)
+            lines.append(entry)
+            if len(lines) == 4:
+                os.kill(os.getpid(), signal.SIGKILL)
+        sw._append = append_then_die
         axes = [sw.Axis("a.w.b", {AXES[0].values.tolist()}), sw.Axis("b.w.a", {AXES[1].values.tolist()})]
         sw.sweep(dual(sr=8000).graph, axes, {str(out)!r}, seconds=0.3, transient=0.02, lanes=1,
                  workers=1, maps=False)
     """)
     env = dict(os.environ, PYTHONPATH=SRC)
-    proc = subprocess.Popen([sys.executable, "-c", script], env=env)
+    proc = subprocess.run([sys.executable, "-c", script], env=env, timeout=300)
+    assert proc.returncode == -signal.SIGKILL
     progress = out / sw.PROGRESS
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if progress.exists() and len(progress.read_bytes().splitlines()) >= 4:
-            break
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
     finished = len(progress.read_bytes().splitlines()) - 1
-    assert 3 <= finished < 12, "the sweep should have been killed half way"
+    assert finished == 3, "the sweep should have been killed after its third chunk"
     again = small(out, patches, seconds=0.3, lanes=1)
     assert again.computed <= 12 - finished
     assert_same_table(whole, again.table)

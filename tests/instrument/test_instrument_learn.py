@@ -132,8 +132,9 @@ def test_cancel_stops_training_and_keeps_the_model():
         teacher.y = [[0.0, 0.5], [1.0, 1.5], [0.2, 0.1]]
         teacher.post("train")
         inst.step()
-        while teacher.progress is None:
+        while teacher.progress is None and teacher.training.is_alive():
             teacher.training.join(0.01)
+        assert teacher.progress is not None, said
         teacher.post("cancelTrain")
         inst.step()
         teacher.training.join(30)

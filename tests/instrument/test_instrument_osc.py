@@ -15,7 +15,7 @@ from neuromix.instrument.loop import Instrument
 def osc_server():
     """A python-osc server on a free port; yields (port, received messages, event)."""
     from pythonosc.dispatcher import Dispatcher
-    from pythonosc.osc_server import ThreadingOSCUDPServer
+    from pythonosc.osc_server import BlockingOSCUDPServer
 
     got, arrived = [], threading.Event()
 
@@ -25,7 +25,7 @@ def osc_server():
 
     dispatcher = Dispatcher(strict_timing=False)
     dispatcher.set_default_handler(handle)
-    server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()

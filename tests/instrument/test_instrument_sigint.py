@@ -52,6 +52,20 @@ def interrupt(proc) -> str:
     return err
 
 
+def note_ons(messages) -> list[int]:
+    return [i for i, m in enumerate(messages) if m.type == "note_on" and m.velocity > 0]
+
+
+def until(check, timeout: float = 10.0) -> bool:
+    """Poll ``check`` until it holds or ``timeout`` seconds pass; whether it held."""
+    end = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_sigint_mid_note_ends_the_note_in_the_file(write, tmp_path):
     out = tmp_path / "out.mid"
     proc = start(write(HELD), out, {"JACK_DEFAULT_SERVER": f"nm-none-{os.getpid()}"})
@@ -72,19 +86,21 @@ def test_sigint_mid_note_ends_the_note_on_the_port(write, tmp_path):
                               "48000", "-p", "256"], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, env={**os.environ, **env})
     try:
-        subprocess.run(["jack_wait", "-w", "-t", "10"], env={**os.environ, **env},
-                       capture_output=True, timeout=20)
+        waited = subprocess.run(["jack_wait", "-w", "-t", "10"], env={**os.environ, **env},
+                                capture_output=True, timeout=20)
+        assert waited.returncode == 0 and jackd.poll() is None, "jackd did not start in 10 s"
         proc = start(write(HELD), tmp_path / "out.mid", env)
         backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
         name = next(n for n in backend.get_input_names() if "neuromix" in n)
         got = []
         port = backend.open_input(name, callback=got.append)
-        time.sleep(1.2)  # at least two note-ons arrive
+        assert until(lambda: len(note_ons(got)) >= 2), got
         interrupt(proc)
-        time.sleep(0.2)
+        ended = lambda: all(any(m.type == "note_off" and m.note == got[i].note  # noqa: E731
+                                for m in got[i + 1:]) for i in note_ons(got))
+        until(ended)
         port.close()
-        ons = [i for i, m in enumerate(got) if m.type == "note_on" and m.velocity > 0]
-        assert ons, got
+        ons = note_ons(got)
         for i in ons:
             note = got[i].note
             assert any(m.type == "note_off" and m.note == note for m in got[i + 1:]), got

@@ -36,12 +36,12 @@ outputs:
 @pytest.fixture
 def listener():
     from pythonosc.dispatcher import Dispatcher
-    from pythonosc.osc_server import ThreadingOSCUDPServer
+    from pythonosc.osc_server import BlockingOSCUDPServer
 
     got = []
     dispatcher = Dispatcher(strict_timing=False)
     dispatcher.set_default_handler(lambda address, *args: got.append((address, args)))
-    server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+    server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                      daemon=True).start()
     yield server.server_address[1], got
@@ -58,6 +58,17 @@ def wait_for(check, timeout=30.0):
     return False
 
 
+def quiet_for(got: list, seconds: float, timeout: float = 30.0) -> None:
+    """Wait until nothing has arrived in ``got`` for ``seconds``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        count = len(got)
+        time.sleep(seconds)
+        if len(got) == count:
+            return
+    raise AssertionError(f"messages still arriving after {timeout} s")
+
+
 def test_a_whole_wekinator_session(listener, tmp_path):
     from pythonosc.udp_client import SimpleUDPClient
 
@@ -71,13 +82,14 @@ def test_a_whole_wekinator_session(listener, tmp_path):
     try:
         wek.send_message(control + "stopRunning", [])
         assert wait_for(lambda: not inst.teacher.running)
-        time.sleep(0.05)  # packets sent before it stopped may still arrive
+        quiet_for(got, 0.3)  # packets sent before it stopped may still arrive
         got.clear()
         poses = {(0.1, 0.1): 0.1, (0.9, 0.1): 0.5, (0.1, 0.9): 0.5, (0.9, 0.9): 0.9}
         for (a, b), target in poses.items():
             wek.send_message(control + "outputs", [target])
             wek.send_message("/wek/inputs", [a, b])
             assert wait_for(lambda: np.allclose(inst.bank.values, [a, b], atol=1e-6))
+            assert wait_for(lambda: np.allclose(inst.teacher.targets, [target], atol=1e-6))
             wek.send_message(control + "startRecording", [])
             assert wait_for(lambda: inst.teacher.recording)
             before = len(inst.teacher.x)

@@ -57,11 +57,14 @@ def jack():
                              "-p", "256"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         if shutil.which("jack_wait"):
-            subprocess.run(["jack_wait", "-w", "-t", "10"], capture_output=True, timeout=20)
+            waited = subprocess.run(["jack_wait", "-w", "-t", "10"], capture_output=True,
+                                    timeout=20).returncode
         else:
             time.sleep(2.0)
+            waited = 0
         if proc.poll() is not None:
             pytest.skip("jackd could not start here")
+        assert waited == 0, "jackd runs but did not answer within 10 s"
         favour(proc.pid)
         sd._terminate()
         sd._initialize()  # PortAudio lists host APIs when it starts: now with JACK's

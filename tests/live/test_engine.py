@@ -68,9 +68,11 @@ def test_transfer_keeps_nodes_with_the_same_id_and_type_only():
 
 def test_the_recorder_streams_a_long_take_through_its_ring(tmp_path):
     path = tmp_path / "take.wav"
-    rec = Recorder(path, sr=48000, channels=2, seconds=0.05)  # a ring of 4096 frames
-    assert rec.size == 4096
-    blocks = [np.full((512, 2), k, dtype=np.float32) for k in range(40)]  # wraps 5 times
+    # a ring of 16384 frames (0.34 s: a writer held up by a loaded machine for a tenth of a
+    # second loses nothing), wrapped three times
+    rec = Recorder(path, sr=48000, channels=2, seconds=0.2)
+    assert rec.size == 16384
+    blocks = [np.full((512, 2), k, dtype=np.float32) for k in range(100)]
     import time
     for b in blocks:
         rec.write(b)

@@ -44,15 +44,19 @@ def test_cc_and_learn_through_a_jack_virtual_port(jack, patch_file):
         backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
         name = next(n for n in backend.get_output_names() if "neuromix-in" in n)
         with backend.open_output(name) as out:
-            time.sleep(0.2)  # JACK connects the ports
-            out.send(mido.Message("control_change", control=74, value=127))
+            deadline = time.monotonic() + 10
+            while midi.applied == 0:  # JACK connects the ports a moment after they open
+                assert time.monotonic() < deadline, "no CC came through JACK in 10 s"
+                out.send(mido.Message("control_change", control=74, value=127))
+                player.wait(0.1)
+            applied = midi.applied
             out.send(mido.Message("control_change", control=71, value=0))
-            wait_for(lambda: midi.applied >= 2)
+            wait_for(lambda: midi.applied > applied)
             wait_for(lambda: player.get("mix.w.a") == pytest.approx(0.1))
             assert player.get("a.bias") == 1.0
-            midi.learn = "t1.freq"
+            midi.learn, applied = "t1.freq", midi.applied
             out.send(mido.Message("control_change", control=20, value=127))
-            wait_for(lambda: midi.applied >= 3)
+            wait_for(lambda: midi.applied > applied)
             wait_for(lambda: player.get("t1.freq") != 165.0)
     line = next(s for s in said if s.startswith("learned")).splitlines()[1]
     assert line.strip().startswith("20: {param: t1.freq, range: [")

@@ -42,7 +42,9 @@ def test_null_audio_plays_in_real_time_and_records(patch_file, tmp_path):
     assert "played 0.8 s" in done.stdout and f"wrote {take}" in done.stdout
     info = sf.info(str(take))
     assert info.samplerate == 48000 and info.subtype == "FLOAT"
-    assert info.frames % 128 == 0 and 0.8 * 48000 <= info.frames <= 0.8 * 48000 + 4 * 128
+    # it stops at the first block boundary the main thread sees past 0.8 s (it polls, so a
+    # loaded machine may see it some blocks late)
+    assert info.frames % 128 == 0 and 0.8 * 48000 <= info.frames <= 0.85 * 48000
     assert [p.name for p in tmp_path.iterdir()] == sorted(["live.yaml", "take.wav"])
 
 
@@ -50,7 +52,7 @@ def test_ctrl_c_ends_cleanly_and_keeps_the_recording_whole(patch_file, tmp_path)
     take = tmp_path / "take.wav"
     proc = start("play", patch_file(DUAL), "--audio", "null", "--record", take)
     wait_for_line(proc, "Ctrl-C stops")
-    time.sleep(0.6)
+    time.sleep(1.0)  # 0.4 s asserted below: a loaded machine's late blocks restart the clock
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
@@ -105,7 +107,7 @@ def test_jack_with_osc_from_the_command_line(jack, patch_file):
     listed = neuromix("play", "--list-devices")
     assert "JACK Audio Connection Kit" in listed.stdout
     proc = start("play", patch_file(DUAL), "--audio", "jack", "--blocksize", "64",
-                 "--osc-port", port, "--seconds", "3")
+                 "--osc-port", port)
     started = wait_for_line(proc, f"OSC on 127.0.0.1:{port}")
     assert "on system" in started and "blocks of 64 (1.33 ms)" in started
     client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -117,6 +119,7 @@ def test_jack_with_osc_from_the_command_line(jack, patch_file):
     client.sendto(OscMessageBuilder("/neuromix/params").build().dgram, ("127.0.0.1", port))
     reply = OscMessage(client.recvfrom(65536)[0]).params
     values = dict(zip(reply[::2], reply[1::2]))
+    proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert abs(values["a.bias"] - 0.4) < 1e-6
@@ -125,7 +128,7 @@ def test_jack_with_osc_from_the_command_line(jack, patch_file):
 
 def test_watch_from_the_command_line(patch_file):
     path = patch_file(DUAL)
-    proc = start("play", path, "--audio", "null", "--watch", "--seconds", "6")
+    proc = start("play", path, "--audio", "null", "--watch", "--seconds", "120")  # ends by ^C
     wait_for_line(proc, "watching the file")
     path.write_text(DUAL.replace("bias: 0.1,", "bias: 0.3,"))
     assert "1 parameter(s) changed" in wait_for_line(proc, "reloaded")

@@ -300,13 +300,16 @@ class MidiInputs:
 class OscInputs:
     """OSC values to named inputs: one UDP server per port, ``address`` + argument ``index``.
 
+    Each port's server handles its packets one at a time, in the order they arrive (a thread
+    per packet could apply Wekinator's ``outputs`` after the ``startRecording`` sent after it).
+
     ``extra`` adds handlers on a port ({port: {address: handler}}), for control messages.
     """
 
     def __init__(self, specs: list[InputSpec], bank: InputBank, say=print,
                  extra: dict[int, dict] | None = None):
         from pythonosc.dispatcher import Dispatcher
-        from pythonosc.osc_server import ThreadingOSCUDPServer
+        from pythonosc.osc_server import BlockingOSCUDPServer
 
         self.bank = bank
         self.servers = []
@@ -322,7 +325,7 @@ class OscInputs:
             for address, handler in (extra or {}).get(port, {}).items():
                 dispatcher.map(address, handler)
             try:
-                server = ThreadingOSCUDPServer(("0.0.0.0", port), dispatcher)
+                server = BlockingOSCUDPServer(("0.0.0.0", port), dispatcher)
             except OSError as err:
                 say(f"cannot listen for OSC on port {port} ({err.strerror}); its inputs keep "
                     f"their start values")
