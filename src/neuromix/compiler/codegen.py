@@ -184,8 +184,10 @@ def build_layout(plan: Plan) -> tuple[Layout, dict]:
     return layout, names
 
 
-def generate(plan: Plan) -> Kernel:
-    """The kernel source and its layout for a planned graph."""
+def generate(plan: Plan, exact: bool = False) -> Kernel:
+    """The kernel source and its layout for a planned graph; ``exact`` compiles without the
+    fast-math flags, so the kernel computes what the reference interpreter computes, bit for
+    bit (the test oracle's mode: a chaotic patch amplifies even one ulp of difference)."""
     graph = plan.graph
     layout, owned = build_layout(plan)
     position = {nid: i for i, nid in enumerate(plan.order)}
@@ -285,7 +287,8 @@ def generate(plan: Plan) -> Kernel:
         "import numba",
         "",
         "",
-        f"@numba.njit(cache=True, nogil=True, fastmath={FASTMATH_SOURCE}, error_model='numpy')",
+        f"@numba.njit(cache=True, nogil=True, fastmath={'False' if exact else FASTMATH_SOURCE}, "
+        "error_model='numpy')",
         "def process(n, params, cur, decay, state, buf, out):",
         "    trouble = 0",
         "    for lane in range(state.shape[0]):",

@@ -43,9 +43,10 @@ class BlowupWarning(RuntimeWarning):
 class CompiledPatch:
     """A graph compiled to one kernel, with its parameters, state and buffers."""
 
-    def __init__(self, graph: Graph, lanes: int = 1, kernel: Kernel | None = None):
+    def __init__(self, graph: Graph, lanes: int = 1, kernel: Kernel | None = None,
+                 exact: bool = False):
         self.graph = graph
-        self.kernel = kernel or generate(plan_graph(graph))
+        self.kernel = kernel or generate(plan_graph(graph), exact=exact)
         self._fn = load_kernel(self.kernel.source)
         layout = self.kernel.layout
         self.sr = float(graph.sr)

@@ -192,11 +192,12 @@ class Patch:
     def sr(self) -> float:
         return self.graph.sr
 
-    def compile(self, lanes: int = 1):
-        """The compiled patch (recompiles only when the structure changed)."""
+    def compile(self, lanes: int = 1, exact: bool = False):
+        """The compiled patch (recompiles only when the structure changed); ``exact`` without
+        fast-math, bit for bit what the reference interpreter computes (for tests)."""
         from neuromix.engine.compiled import CompiledPatch
 
-        return CompiledPatch(self.graph, lanes=lanes)
+        return CompiledPatch(self.graph, lanes=lanes, exact=exact)
 
     def render(self, seconds: float | None = None, frames: int | None = None,
                block: int = _config.DEFAULT_BLOCK):
