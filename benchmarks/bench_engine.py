@@ -196,7 +196,7 @@ def main(argv=None) -> int:
         print(f"  floor (python + numba + one cached kernel) {s['floor']:.2f} s")
         m = peak_memory(work, args.memory_seconds)
         (s_short, mb_short, _), (s_long, mb_long, t_long) = m["short"], m["long"]
-        print(f"\npeak memory (ru_maxrss) of `neuromix render` streamed to a file:")
+        print("\npeak memory (ru_maxrss) of `neuromix render` streamed to a file:")
         print(f"  {s_short:g} s: {mb_short:.1f} MB   {s_long:g} s: {mb_long:.1f} MB "
               f"(took {t_long:.1f} s)   difference {mb_long - mb_short:+.1f} MB (target <= 50)")
     return 0

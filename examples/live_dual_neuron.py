@@ -2,7 +2,8 @@
 
 The patch (examples/live_dual_neuron.yaml) plays on the null output, paced by the clock as a
 sound card would pace it, while this script sweeps the cross weight ``a.w.b`` and the cutoff
-with ``player.set`` (as a notebook would), and records what was played. The same script with
+with ``player.set`` (as a notebook would), and records what was played (the take, and beside
+it every change it made, in ``live_dual_neuron-take.changes.csv``). The same script with
 ``audio="portaudio"`` plays on the sound card.
 
     python examples/live_dual_neuron.py --out out [--quick]

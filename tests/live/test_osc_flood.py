@@ -78,6 +78,10 @@ def test_osc_flood_no_underruns_and_the_take_replays_exactly(jack, patch_file, t
         assert counts["osc_malformed"] == counts["osc_unknown"] == 0
         assert counts["osc_applied"] >= 0.95 * sent  # UDP on localhost: nearly all arrive
         assert len(player.log) == counts["osc_applied"]  # every applied change is logged
+        rows = [line.split(",") for line in
+                (tmp_path / f"take{attempt}.changes.csv").read_text().splitlines()[1:]]
+        assert [(int(b), a, float(v)) for b, _, a, v in rows] == player.log  # and written
+        assert abs(float(rows[-1][1]) - int(rows[-1][0]) * 256 / 48000) < 1e-6
         blocks = player.engine.block
         recorded, sr = sf.read(str(take), dtype="float32", always_2d=True)
         assert sr == 48000 and recorded.shape == (blocks * 256, 1)

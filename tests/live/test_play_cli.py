@@ -45,7 +45,10 @@ def test_null_audio_plays_in_real_time_and_records(patch_file, tmp_path):
     # it stops at the first block boundary the main thread sees past 0.8 s (it polls, so a
     # loaded machine may see it some blocks late)
     assert info.frames % 128 == 0 and 0.8 * 48000 <= info.frames <= 0.85 * 48000
-    assert [p.name for p in tmp_path.iterdir()] == sorted(["live.yaml", "take.wav"])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["live.yaml", "take.changes.csv", "take.wav"]
+    assert f"and {tmp_path / 'take.changes.csv'}" in done.stdout
+    assert (tmp_path / "take.changes.csv").read_text() == "block,seconds,address,value\n"
 
 
 def test_ctrl_c_ends_cleanly_and_keeps_the_recording_whole(patch_file, tmp_path):

@@ -21,7 +21,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--latency", default="low",
                         help="output latency in seconds, or low / high (default low)")
     parser.add_argument("--channels", type=int, help="device channels (default: the patch's)")
-    parser.add_argument("--record", metavar="FILE", help="record what is played to a WAV file")
+    parser.add_argument("--record", metavar="FILE",
+                        help="record what is played to a WAV file, and the parameter changes "
+                             "to FILE's name with .changes.csv")
     parser.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
     parser.add_argument("--osc-port", type=int, help="listen for OSC on this UDP port")
     parser.add_argument("--osc-host", default="127.0.0.1",
@@ -195,6 +197,8 @@ def _status_line(st: dict) -> str:
 
 
 def _summary(player, st: dict, args) -> str:
+    from neuromix.live.record import changes_path
+
     seconds = st["blocks"] * player.engine.blocksize / player.engine.compiled.sr
     text = (f"played {seconds:.1f} s: {st['blocks']} blocks, {st['underruns']} underruns, "
             f"callback median {_ms(st['callback_median'])}, p99 {_ms(st['callback_p99'])}, "
@@ -204,5 +208,5 @@ def _summary(player, st: dict, args) -> str:
                  f"{st['osc_malformed']} malformed, {st['osc_unknown']} unknown")
     if args.record:
         lost = f" ({st['record_lost']} frames lost)" if st["record_lost"] else ""
-        text += f"; wrote {args.record}{lost}"
+        text += f"; wrote {args.record}{lost} and {changes_path(args.record)}"
     return text

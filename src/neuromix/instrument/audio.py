@@ -22,10 +22,9 @@ Examples
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from neuromix.io.atomic import temporary_beside
+from neuromix.io.atomic import finish, temporary_beside
 
 
 class OfflineAudio:
@@ -62,9 +61,4 @@ class OfflineAudio:
 
     def close(self) -> None:
         """Finish the WAV (renamed into place), or remove the partial file on failure."""
-        try:
-            self.file.close()
-            os.replace(self.tmp, self.path)
-        finally:
-            if os.path.exists(self.tmp):
-                os.unlink(self.tmp)
+        finish(self.file, self.tmp, self.path)

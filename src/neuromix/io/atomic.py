@@ -52,3 +52,14 @@ def write_text(path, text: str) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def finish(handle, tmp, path) -> None:
+    """Close ``handle`` (an open file written at ``tmp``) and rename it to ``path``; if either
+    fails, the temporary file is removed, so nothing half-written stays behind."""
+    try:
+        handle.close()
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

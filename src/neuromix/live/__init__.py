@@ -5,4 +5,6 @@ The engine never imports I/O libraries; sounddevice, python-osc and mido are imp
 :mod:`neuromix.live.audio`, :mod:`neuromix.live.osc` and :mod:`neuromix.live.midi`.
 """
 
-from neuromix.live.player import LiveError, Player, play  # noqa: F401
+from neuromix.live.player import LiveError, Player, play
+
+__all__ = ["LiveError", "Player", "play"]

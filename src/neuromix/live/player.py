@@ -101,8 +101,9 @@ class Player:
         self.audio, self.device, self.latency = audio, device, latency
         self.record_path = record
         self.recorder = None
+        self.changes_file = None  # the recording's changes.csv, beside it
         self.output = None
-        self.log: list[tuple[int, str, float]] | None = [] if (log or record) else None
+        self.log: list[tuple[int, str, float]] | None = [] if log else None
         self._layouts = [(0, list(compiled.addresses))]  # (first block, addresses by index)
         self.controls: list = []  # OSC server, MIDI input, file watcher: each has close()
         self._counts: dict = {}
@@ -122,9 +123,11 @@ class Player:
         """Open the output and start playing (the recording too); LiveError if it cannot."""
         self.output = open_output(self.engine, self.audio, self.device, self.latency)
         if self.record_path is not None:
-            from neuromix.live.record import Recorder
+            from neuromix.live.record import ChangesFile, Recorder
 
-            self.recorder = Recorder(self.record_path, self.engine.compiled.sr, self.engine.channels)
+            sr = self.engine.compiled.sr
+            self.recorder = Recorder(self.record_path, sr, self.engine.channels)
+            self.changes_file = ChangesFile(self.record_path, sr, self.engine.blocksize)
             self.engine.tap = self.recorder
         _enter_live()
         self._live = True
@@ -134,7 +137,8 @@ class Player:
             if self.recorder is not None:
                 self.engine.tap = None
                 self.recorder.discard()
-                self.recorder = None
+                self.changes_file.discard()
+                self.recorder = self.changes_file = None
             self._live = False
             _leave_live()
             raise
@@ -165,6 +169,7 @@ class Player:
         if self.recorder is not None:
             self.engine.tap = None
             self.recorder.close()
+            self.changes_file.close()
 
     def __enter__(self) -> "Player":
         return self if self.running else self.start()
@@ -181,14 +186,19 @@ class Player:
 
     def _drain(self) -> None:
         entries = self.changes.drain()
-        if self.log is None:
+        if not entries or (self.log is None and self.changes_file is None):
             return
+        named = []
         for block, index, value in entries:
             if index == RESET:
-                self.log.append((block, "reset", 0.0))
+                named.append((block, "reset", 0.0))
                 continue
             names = next(n for start, n in reversed(self._layouts) if start <= block)
-            self.log.append((block, names[index], value))
+            named.append((block, names[index], value))
+        if self.log is not None:
+            self.log.extend(named)
+        if self.changes_file is not None:
+            self.changes_file.write(named)
 
     # -- control --------------------------------------------------------------------------
     def set(self, address: str, value: float) -> None:

@@ -3,7 +3,9 @@ streams the ring to a WAV file beside the target, renamed into place when playin
 
 The file is 32-bit float, the very samples sent to the device. Ctrl-C stops playing first, so
 the recording is drained, closed and renamed whole; only a killed process leaves a partial
-``.part`` file behind (and never under the final name).
+``.part`` file behind (and never under the final name). Beside it, :class:`ChangesFile` keeps
+every parameter change applied while recording (``take.changes.csv``), streamed to disk as
+they come, so a long session's gestures cost no memory.
 
 Examples
 --------
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neuromix.io.atomic import temporary_beside
+from neuromix.io.atomic import finish, temporary_beside
 
 
 class Recorder:
@@ -89,7 +91,8 @@ class Recorder:
         os.unlink(self.tmp)
 
     def close(self) -> None:
-        """Write what is left, finish the file and rename it into place (call after stopping)."""
+        """Write what is left, finish the file and rename it into place (call after stopping);
+        if the last write fails (a full disk), what was recorded before it is still kept."""
         if self.file.closed:
             return
         self._stop = True
@@ -97,8 +100,48 @@ class Recorder:
         self._thread.join()
         try:
             self._drain()
-            self.file.close()
-            os.replace(self.tmp, self.path)
         finally:
-            if os.path.exists(self.tmp):
-                os.unlink(self.tmp)
+            finish(self.file, self.tmp, self.path)
+
+
+def changes_path(wav_path) -> Path:
+    """Where the changes of a take go: ``take.wav`` → ``take.changes.csv``."""
+    path = Path(wav_path)
+    return path.with_name(path.stem + ".changes.csv")
+
+
+class ChangesFile:
+    """The parameter changes applied while recording, as CSV (``block,seconds,address,value``:
+    the block the change took effect at and its time in the take), written as they come by the
+    player's housekeeping thread and renamed into place when playing stops. A ``reset`` row
+    marks a state reset; the value of a change is exact (``repr`` of the float).
+
+    >>> import pathlib, tempfile
+    >>> take = pathlib.Path(tempfile.mkdtemp()) / "take.wav"
+    >>> log = ChangesFile(take, sr=48000, blocksize=256)
+    >>> log.write([(375, "a.bias", 0.25)]); log.close()
+    >>> changes_path(take).read_text().splitlines()
+    ['block,seconds,address,value', '375,2.000000,a.bias,0.25']
+    """
+
+    def __init__(self, wav_path, sr: float, blocksize: int):
+        self.path = changes_path(wav_path)
+        self.block_seconds = blocksize / sr
+        self.tmp = temporary_beside(self.path)
+        self.file = open(self.tmp, "w", encoding="utf-8", newline="")
+        self.file.write("block,seconds,address,value\n")
+
+    def write(self, entries) -> None:
+        """Append (block, address, value) rows."""
+        self.file.writelines(f"{block},{block * self.block_seconds:.6f},{address},{value!r}\n"
+                             for block, address, value in entries)
+
+    def discard(self) -> None:
+        """Remove the partial file (playing never started)."""
+        self.file.close()
+        os.unlink(self.tmp)
+
+    def close(self) -> None:
+        """Finish the file and rename it into place."""
+        if not self.file.closed:
+            finish(self.file, self.tmp, self.path)
