@@ -1,8 +1,11 @@
-"""Helpers for tests: render a patch in blocks of a given size."""
+"""Helpers for tests: render a patch in blocks of a given size; write a file for a test."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from neuromix.engine.render import render
 
@@ -20,3 +23,16 @@ def assert_block_invariant(patch, frames: int = 10000) -> None:
     for block in BLOCK_SIZES:
         np.testing.assert_array_equal(render_blocks(patch, frames, block), whole,
                                       err_msg=f"block size {block}")
+
+
+def file_writer(default_name: str):
+    """A fixture ``write(text, name=default_name)`` that puts a file into the test's tmp_path
+    and returns its path (``patch_file = file_writer("live.yaml")`` in a conftest)."""
+    @pytest.fixture
+    def fixture(tmp_path):
+        def write(text: str, name: str = default_name) -> Path:
+            path = tmp_path / name
+            path.write_text(text)
+            return path
+        return write
+    return fixture

@@ -8,9 +8,9 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
+from helpers import file_writer
 
 sys.path.insert(0, os.path.dirname(__file__))  # for `from live_helpers import ...`
 
@@ -83,11 +83,4 @@ def jack():
                 os.environ[key] = value
 
 
-@pytest.fixture
-def patch_file(tmp_path):
-    """Write a patch file into tmp_path and return its path."""
-    def _write(text: str, name: str = "live.yaml") -> Path:
-        path = tmp_path / name
-        path.write_text(text)
-        return path
-    return _write
+patch_file = file_writer("live.yaml")  # write a patch file into tmp_path, return its path

@@ -45,6 +45,7 @@ import numpy as np
 from neuromix.analysis.chaos import RENORM, twin_run
 from neuromix.analysis.features import FEATURES, features
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.render import render_lanes
 from neuromix.graph.graph import Graph
 
 PROGRESS = "sweep.progress.jsonl"
@@ -118,17 +119,6 @@ def run_task(task: Task) -> list[dict]:
             row["lyapunov"] = float(lam[i] * sr)
         rows.append(row)
     return rows
-
-
-def render_lanes(compiled: CompiledPatch, frames: int, block: int = 4096) -> np.ndarray:
-    """Every lane's output from the initial state: (lanes, frames, channels)."""
-    compiled.reset()
-    audio = np.empty((compiled.lanes, frames, compiled.channels))
-    for pos in range(0, frames, block):
-        n = min(block, frames - pos)
-        out = compiled.process(n)
-        audio[:, pos:pos + n] = out if compiled.lanes > 1 else out[None]
-    return audio
 
 
 @dataclass

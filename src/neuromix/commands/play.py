@@ -123,7 +123,8 @@ def _play(args, smooth: float, latency) -> int:
             player.check()
             if give_up is not None and time.monotonic() > give_up:
                 raise LiveError("the audio device stopped asking for blocks")
-            say.status(_status_line(player.status()))
+            if say.due():  # the status costs a median over 4096 timings: only when shown
+                say.status(_status_line(player.status()))
             time.sleep(0.005 if frames is not None else 0.05)
     except KeyboardInterrupt:
         pass
@@ -147,7 +148,14 @@ class _Say:
         self.status(None)
         print(message, flush=True)
 
+    def due(self) -> bool:
+        """Whether a status line would be shown now (on a terminal, 4 times a second)."""
+        import time
+
+        return self.tty and time.monotonic() - self.last >= 0.25
+
     def status(self, line: str | None) -> None:
+        """Show ``line`` in place of the last one, or clear it (None)."""
         import time
 
         if not self.tty:
@@ -158,10 +166,9 @@ class _Say:
                 sys.stderr.flush()
                 self.shown = False
             return
-        if time.monotonic() - self.last >= 0.25:
-            sys.stderr.write("\r\033[K" + line)
-            sys.stderr.flush()
-            self.shown, self.last = True, time.monotonic()
+        sys.stderr.write("\r\033[K" + line)
+        sys.stderr.flush()
+        self.shown, self.last = True, time.monotonic()
 
 
 def _ms(seconds: float) -> str:
@@ -171,7 +178,8 @@ def _ms(seconds: float) -> str:
 def _started(player, args) -> str:
     c, out = player.engine.compiled, player.output
     parts = [f"playing {args.patch} on {out.name}: {c.sr:g} Hz, {player.engine.channels} ch, "
-             f"blocks of {player.engine.blocksize} ({_ms(player.engine.budget)})"]
+             f"blocks of {player.engine.blocksize} ({_ms(player.engine.budget)})"
+             + (f", output latency {_ms(out.latency_seconds)}" if out.latency_seconds else "")]
     if args.osc_port is not None:
         parts.append(f"OSC on {args.osc_host}:{args.osc_port}")
     for control in player.controls:

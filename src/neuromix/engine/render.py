@@ -56,6 +56,18 @@ def render(compiled: CompiledPatch, seconds: float | None = None, frames: int | 
     return result[:, 0] if compiled.channels == 1 else result
 
 
+def render_lanes(compiled: CompiledPatch, frames: int, block: int = 4096) -> np.ndarray:
+    """Every lane's output from the initial state: (lanes, frames, channels)."""
+    compiled.reset()
+    audio = np.empty((compiled.lanes, frames, compiled.channels))
+    pos = 0
+    for size in blocks(frames, block):
+        out = compiled.process(size)
+        audio[:, pos:pos + size] = out if compiled.lanes > 1 else out[None]
+        pos += size
+    return audio
+
+
 def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: float,
                    fmt: str | None = None, subtype: str = "float",
                    block: int = _config.DEFAULT_BLOCK, progress: bool | None = None) -> dict:

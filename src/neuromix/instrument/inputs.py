@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from neuromix.graph.graph import PatchError
-from neuromix.io.atomic import temporary_beside
+from neuromix.io.atomic import finish, temporary_beside
 from neuromix.instrument.file import InputSpec
 
 MOUSE_BUTTONS = {1: "left", 2: "middle", 3: "right"}
@@ -84,8 +84,7 @@ class GestureRecorder:
             self.last = values.copy()
 
     def close(self) -> None:
-        self.fh.close()
-        os.replace(self.tmp, self.path)
+        finish(self.fh, self.tmp, self.path)
 
 
 class Replay:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from neuromix.analysis.features import mono
 from neuromix.graph.graph import Graph, PatchError, Signal, nearest
 from neuromix.learn.losses import log_spectral_distance, snr_db, stft_loss
 
@@ -111,19 +112,12 @@ def set_address(graph: Graph, address: str, value: float) -> None:
         node.params[rest] = float(value)
 
 
-def render_lanes(patches: list, frames: int, pool: ThreadPoolExecutor | None) -> np.ndarray:
-    """Render each compiled patch (a chunk of lanes) from reset; (lanes, frames) of channel 0."""
-    from neuromix.engine.render import blocks
+def render_chunks(patches: list, frames: int, pool: ThreadPoolExecutor | None) -> np.ndarray:
+    """Render each compiled patch (a chunk of lanes) from reset: (lanes, frames), channels mixed."""
+    from neuromix.engine.render import render_lanes
 
     def one(c):
-        c.reset()
-        out, pos = np.empty((c.lanes, frames)), 0
-        buf = np.empty((c.lanes, 4096, c.channels))
-        for size in blocks(frames, 4096):
-            c.process(size, out=buf[:, :size])
-            out[:, pos:pos + size] = buf[:, :size].mean(axis=2)
-            pos += size
-        return out
+        return render_lanes(c, frames).mean(axis=2)
 
     parts = list(pool.map(one, patches)) if pool else [one(c) for c in patches]
     return np.concatenate(parts)
@@ -167,7 +161,7 @@ class LaneEvaluator:
             start += patch.lanes
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            audio = render_lanes(self.patches, len(self.target), self.pool)
+            audio = render_chunks(self.patches, len(self.target), self.pool)
             start = 0
             for patch in self.patches:  # a blow-up resets that node in every lane of a chunk:
                 if patch.blown_up:  # so each of those candidates is rendered again alone
@@ -179,7 +173,7 @@ class LaneEvaluator:
     def render_one(self, row: np.ndarray) -> np.ndarray:
         self._load(self.single, row[None, :])
         self.single.blown_up.clear()
-        audio = render_lanes([self.single], len(self.target), None)[0]
+        audio = render_chunks([self.single], len(self.target), None)[0]
         return np.full_like(audio, np.nan) if self.single.blown_up else audio
 
     def loss(self, x: np.ndarray) -> np.ndarray:
@@ -211,8 +205,7 @@ def fit(graph: Graph, target: np.ndarray, addresses: list[str], *, seconds: floa
         raise FitError("say which parameters to fit (e.g. --param a.bias)")
     if len(set(addresses)) != len(addresses):
         raise FitError("a parameter is named twice")
-    target = np.asarray(target, dtype=np.float64)
-    target = target if target.ndim == 1 else target.mean(axis=1)
+    target = mono(target)
     if seconds is not None:
         target = target[:max(1, int(round(seconds * graph.sr)))]
     if len(target) < 256 or not np.isfinite(target).all() or not np.any(target):

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from neuromix.analysis.features import mono
 from neuromix.graph.graph import Graph, Input, Node, Ref
 from neuromix.learn.losses import log_spectral_distance, mfcc_nrmse, snr_db
 
@@ -200,8 +201,7 @@ def train(target: np.ndarray, sr: float, *, neurons: int = 100, degree: int = 10
     """
     from tqdm import tqdm
 
-    target = np.asarray(target, dtype=np.float64)
-    target = target if target.ndim == 1 else target.mean(axis=1)
+    target = mono(target)
     train_n = int(round(train_seconds * sr))
     if train_n < 256 or len(target) < train_n or not np.isfinite(target).all() or not target.any():
         raise ValueError(f"the target must hold at least {train_seconds:g} s of finite, not silent "

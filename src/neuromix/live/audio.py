@@ -176,7 +176,7 @@ class NullOutput:
     name = "null (paced by the clock)"
     latency_seconds = 0.0
 
-    def __init__(self, engine, device=None, latency=None, audio: str = "null"):
+    def __init__(self, engine):
         self.engine = engine
         self.out = np.zeros((engine.blocksize, engine.channels), dtype=np.float32)
         self.error: BaseException | None = None

@@ -79,7 +79,6 @@ class LiveEngine:
         self.ntimes = 0
         self.underruns = 0
         self.underrun_at = np.full(64, -1, dtype=np.int64)  # block index of the last 64
-        self.silent_blocks = 0  # blocks the device asked for while stopped or failing
 
     def _prepare(self, compiled: CompiledPatch) -> None:
         """Preallocate the kernel's output buffer for a patch (control side, before a swap)."""
@@ -105,10 +104,8 @@ class LiveEngine:
             buf = self._buffer(c.channels, frames)
         c.process(frames, buf)
         block = buf[0]
-        if c.channels == self.channels:
-            outdata[:] = block
-        elif c.channels == 1:
-            outdata[:] = block  # broadcast mono to every channel
+        if c.channels == self.channels or c.channels == 1:
+            outdata[:] = block  # a mono patch broadcasts to every channel
         else:
             k = min(c.channels, self.channels)
             outdata[:, :k] = block[:, :k]

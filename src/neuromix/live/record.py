@@ -41,7 +41,6 @@ class Recorder:
         self.written = 0  # frames put in the ring (by the callback)
         self.saved = 0    # frames written to the file (by the writer)
         self.lost = 0     # frames the writer fell too far behind to keep
-        self.frames = 0   # frames in the file
         self.tmp = temporary_beside(self.path)
         self.file = sf.SoundFile(self.tmp, "w", samplerate=self.sr, channels=self.channels,
                                  subtype="FLOAT", format="WAV")
@@ -71,7 +70,6 @@ class Recorder:
             n = min(w - s, self.size - start)
             self.file.write(self.ring[start:start + n])
             s += n
-            self.frames += n
         self.saved = s
 
     def _run(self) -> None:

@@ -72,7 +72,7 @@ def _power_lines(ctx, xs: list[str], power_at) -> tuple[str, list[str], list[str
     return energy, lines, inv
 
 
-def slope_lines(ctx, d: str, u: str, y: str, act) -> list[str]:
+def slope_lines(d: str, u: str, y: str, act) -> list[str]:
     """Lines setting ``d`` to the activation's slope, kept at least SLOPE in size, same sign."""
     return [f"{d} = {act.deriv(u, y)}",
             f"if abs({d}) < {SLOPE!r}:",
@@ -103,7 +103,7 @@ def _emit_learner(ctx):
               f"if {ctx.p('freeze')} <= 0.5:"]
     energy, power, inv = _power_lines(ctx, xs, lambda k: ctx.at("power", k))
     d, step, keep = ctx.tmp("d"), ctx.tmp("step"), _leak(ctx)
-    body = power + slope_lines(ctx, d, u, y, act) + [
+    body = power + slope_lines(d, u, y, act) + [
         f"{step} = {ctx.p('rate')} * {e} * {d} / ({d} * {d} * {energy} + {DELTA!r})"]
     for w, x, m in zip(weights, xs, inv):
         body.append(f"{w} = ({w} + {step} * {x} * {m}) * {keep}")
@@ -240,7 +240,7 @@ def _emit_net(ctx):
             body += [f"    {acc} = 0.0",
                      f"    for {i} in range({nxt['size']}):",
                      f"        {acc} += {at(nw, f'{i} * {nrow} + {j}')} * {at(nd, i)}"]
-        body += ["    " + x for x in slope_lines(ctx, slope, uu, yy, ACTIVATIONS[acts[li]])]
+        body += ["    " + x for x in slope_lines(slope, uu, yy, ACTIVATIONS[acts[li]])]
         body.append(f"    {at(d, j)} = {acc} * {slope}")
         if li == 0:  # this layer's share of gᵀMg: d² times the energy of what it reads
             body.append(f"    {norm} += {at(d, j)} * {at(d, j)} * {energy}")
