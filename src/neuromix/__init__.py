@@ -19,6 +19,6 @@ Examples
 __version__ = "0.1.0"
 
 from neuromix.graph.api import Patch, load  # noqa: E402
-from neuromix.graph.graph import PatchError  # noqa: E402
+from neuromix.errors import NeuromixError, PatchError  # noqa: E402
 
-__all__ = ["Patch", "PatchError", "load", "__version__"]
+__all__ = ["NeuromixError", "Patch", "PatchError", "load", "__version__"]

@@ -20,7 +20,7 @@ import pkgutil
 import sys
 
 from neuromix import __version__
-from neuromix.graph.graph import PatchError
+from neuromix.errors import NeuromixError
 
 
 def _commands():
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.run(args) or 0)
-    except PatchError as err:
+    except NeuromixError as err:  # every error meant for a person: one line, no traceback
         print(f"neuromix: {err}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as err:

@@ -47,6 +47,7 @@ from neuromix.analysis.features import FEATURES, features
 from neuromix.engine.compiled import CompiledPatch
 from neuromix.engine.render import render_lanes
 from neuromix.graph.graph import Graph
+from neuromix.errors import SweepError  # noqa: F401  (raised here, caught by the CLI)
 
 PROGRESS = "sweep.progress.jsonl"
 LANES = 32  # grid points per chunk (one compiled call runs them all)
@@ -129,9 +130,6 @@ class SweepResult:
     audio: list[Path] = field(default_factory=list)
     computed: int = 0  # grid points rendered by this run (the rest were found done)
 
-
-class SweepError(ValueError):
-    """A sweep cannot start as asked (for example the folder holds a different sweep)."""
 
 
 def fingerprint(graph: Graph, axes: list[Axis], seconds: float, transient: float,

@@ -20,30 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-
-class PatchError(ValueError):
-    """A problem with a patch, said in one paragraph: where, which node, what, and a hint."""
-
-    def __init__(self, message: str, *, node: str | None = None, file: str | None = None,
-                 line: int | None = None, hint: str | None = None, field: str | None = None):
-        self.message, self.node, self.file, self.line, self.hint = message, node, file, line, hint
-        self.field = field  # the parameter, option or input the problem is in, where known
-        super().__init__(str(self))
-
-    def located(self, file: str | None, line: int | None) -> "PatchError":
-        """The same error with a file and line filled in where it had none."""
-        return PatchError(self.message, node=self.node, file=self.file or file,
-                          line=self.line or line, hint=self.hint, field=self.field)
-
-    def __str__(self) -> str:
-        where = ", ".join(x for x in (self.file, f"line {self.line}" if self.line else None) if x)
-        parts = [f"{where}: " if where else ""]
-        if self.node:
-            parts.append(f"node '{self.node}': ")
-        parts.append(self.message)
-        if self.hint:
-            parts.append(f" ({self.hint})")
-        return "".join(parts)
+from neuromix.errors import PatchError  # noqa: F401  (re-exported: the graph's own error)
 
 
 def nearest(name: str, choices) -> str | None:

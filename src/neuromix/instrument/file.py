@@ -24,7 +24,7 @@ Examples
 >>> loads('instrument: 1\\ninputs: {x: {source: mose}}\\noutputs: {}')
 Traceback (most recent call last):
 ...
-neuromix.graph.graph.PatchError: line 2: input 'x': unknown source 'mose' (did you mean 'mouse' or 'osc'?)
+neuromix.errors.PatchError: line 2: input 'x': unknown source 'mose' (did you mean 'mouse' or 'osc'?)
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from typing import Callable
 import numpy as np
 
 from neuromix.nodes.activations import ACTIVATIONS
+from neuromix.errors import TrainError  # noqa: F401  (raised here, caught by the CLI)
 
 # derivatives from the pre-activation u and the output y, for the activations training supports
 DERIVATIVES: dict[str, Callable] = {
@@ -41,9 +42,6 @@ DERIVATIVES: dict[str, Callable] = {
     "identity": lambda u, y: np.ones_like(u),
 }
 
-
-class TrainError(ValueError):
-    """Examples that cannot be trained on (none, one, not numbers); the old model stays."""
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,8 @@ import numpy as np
 from neuromix.analysis.features import mono
 from neuromix.graph.graph import Graph, PatchError, Signal, nearest
 from neuromix.learn.losses import log_spectral_distance, snr_db, stft_loss
+from neuromix.errors import FitError  # noqa: F401  (raised here, caught by the CLI)
 
-
-class FitError(ValueError):
-    """A fit that cannot start: a bad address, a missing package, a target that does not fit."""
 
 
 @dataclass

@@ -23,6 +23,7 @@ import threading
 import time
 
 import numpy as np
+from neuromix.errors import LiveError  # noqa: F401  (raised here, caught by the CLI)
 
 AUDIO = ("portaudio", "jack", "null")  # --audio choices
 JACK_API = "JACK Audio Connection Kit"
@@ -52,9 +53,6 @@ def realtime_priority(priority: int = CALLBACK_PRIORITY) -> bool:
         return False
     return True
 
-
-class LiveError(Exception):
-    """Something the player cannot do, said in one line for a musician (no traceback)."""
 
 
 def import_sounddevice():
