@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 from neuromix import _config
@@ -101,6 +102,8 @@ def _value(value) -> float | Signal:
         return Signal(_ref(value))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"expected a number or a signal, not {value!r}")
+    if not math.isfinite(value):
+        raise PatchError(f"expected a finite number, not {value!r}")
     return float(value)
 
 
