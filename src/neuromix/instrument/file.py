@@ -151,6 +151,7 @@ class InstrumentSpec:
     window: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     learn: LearnSpec | None = None
+    osc_host: str = "127.0.0.1"  # where the OSC inputs listen (``--osc-host``): this machine
 
     @property
     def signal_names(self) -> list[str]:
