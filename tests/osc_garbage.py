@@ -3,8 +3,13 @@ sys.path): each is malformed in its own way, and none may hang, crash or flood a
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import signal
 import struct
+import subprocess
+import sys
 
 
 def message(address: bytes, tags: bytes = b",", payload: bytes = b"") -> bytes:
@@ -63,3 +68,19 @@ def hostile() -> list[bytes]:
         data[rng.randrange(len(data))] = rng.randrange(256)
         out.append(bytes(data[:rng.randrange(1, len(data) + 1)]))
     return out
+
+
+@contextlib.contextmanager
+def neuromix_process(*args: str):
+    """``python -m neuromix ARGS`` with SIGINT at its default and unbuffered output, killed
+    when the test leaves it running (a failing test leaves no process behind)."""
+    proc = subprocess.Popen([sys.executable, "-m", "neuromix", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -3,16 +3,12 @@ the Wekinator control port never hang or crash the instrument (it stops by itsel
 --seconds), it listens on 127.0.0.1 unless --osc-host says otherwise, and deleting the
 examples keeps every earlier set in a timestamped backup beside the file."""
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 
 from instrument_helpers import free_udp_port
-from osc_garbage import NEGATIVE_ELEMENT, hostile
+from osc_garbage import NEGATIVE_ELEMENT, hostile, neuromix_process
 from pythonosc.udp_client import SimpleUDPClient
 
 from neuromix.instrument.file import loads
@@ -51,12 +47,8 @@ def test_the_instrument_survives_hostile_osc_and_listens_on_loopback(tmp_path):
     in_port, out_port = free_udp_port(), free_udp_port()
     path = tmp_path / "inst.yaml"
     path.write_text(spec_text(in_port, out_port, tmp_path))
-    proc = subprocess.Popen([sys.executable, "-m", "neuromix", "instrument", str(path),
-                             "--no-window", "--seconds", "4", "--midi-port", "none"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    with neuromix_process("instrument", str(path), "--no-window", "--seconds", "4",
+                          "--midi-port", "none") as proc:
         while "playing" not in (line := proc.stderr.readline()):
             assert line or proc.poll() is None, proc.stdout.read()
         deadline = time.monotonic() + 20
@@ -70,10 +62,6 @@ def test_the_instrument_survives_hostile_osc_and_listens_on_loopback(tmp_path):
         sock.close()
         SimpleUDPClient("127.0.0.1", in_port).send_message("/wek/inputs", [0.75])
         out, err = proc.communicate(timeout=60)  # it stops by itself at --seconds
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 0, err
     assert "Traceback" not in err + out and "WARNING" not in err + out
     ignored = [x for x in (out + err).splitlines() if "OSC in: ignored" in x]

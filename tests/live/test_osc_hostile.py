@@ -3,17 +3,13 @@ malformed datagram (the 20-byte bundle with a negative element size that hung py
 huge sizes, invalid UTF-8, deep bundles, random bytes) leaves the audio and the recording
 going; the player stops by itself at --seconds and says what it ignored at most once a second."""
 
-import os
-import signal
 import socket
 import struct
-import subprocess
-import sys
 import time
 
 import soundfile as sf
 from live_helpers import DUAL
-from osc_garbage import NEGATIVE_ELEMENT, hostile, message
+from osc_garbage import NEGATIVE_ELEMENT, hostile, message, neuromix_process
 
 
 def _free_port() -> int:
@@ -22,18 +18,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _default_sigint():
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_play_survives_hostile_osc_and_stops_at_seconds(patch_file, tmp_path):
     port, take, seconds = _free_port(), tmp_path / "take.wav", 4.0
-    proc = subprocess.Popen([sys.executable, "-m", "neuromix", "play", str(patch_file(DUAL)),
-                             "--audio", "null", "--osc-port", str(port), "--seconds",
-                             str(seconds), "--record", str(take)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_sigint, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    with neuromix_process("play", str(patch_file(DUAL)), "--audio", "null", "--osc-port",
+                          str(port), "--seconds", str(seconds), "--record", str(take)) as proc:
         while "playing" not in (line := proc.stdout.readline()):
             assert line or proc.poll() is None, proc.stderr.read()
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -51,10 +39,6 @@ def test_play_survives_hostile_osc_and_stops_at_seconds(patch_file, tmp_path):
         sock.sendto(good, ("127.0.0.1", port))
         sock.close()
         out, err = proc.communicate(timeout=60)  # it stops by itself at --seconds
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 0, err
     assert "Traceback" not in err and "WARNING" not in err + out
     ignored = [x for x in (out + err).splitlines() if "OSC: ignored" in x]
