@@ -314,7 +314,9 @@ def dask_executor(address: str, workers: int | None = None):
 # -- the table ---------------------------------------------------------------------------
 def write_table(table: dict[str, np.ndarray], path: Path) -> Path:
     """Write the columns as Parquet or CSV (by suffix), atomically."""
-    tmp = path.with_name(f".{path.name}.part")
+    from neuromix.io.atomic import replace, temporary_beside
+
+    tmp = temporary_beside(path)
     if path.suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -326,7 +328,7 @@ def write_table(table: dict[str, np.ndarray], path: Path) -> Path:
             writer.writerow(list(table))
             for i in range(len(table["index"])):
                 writer.writerow([_csv_value(table[k][i]) for k in table])
-    os.replace(tmp, path)
+    replace(tmp, path)
     return path
 
 
@@ -362,7 +364,7 @@ MEASURES = tuple(FEATURES) + ("lyapunov",)
 
 def draw_maps(table: dict[str, np.ndarray], axes: list[Axis], out: Path) -> list[Path]:
     """One picture per measure: a coloured map over two axes, or curves over one."""
-    from neuromix.analysis.plots import pyplot
+    from neuromix.analysis.plots import pyplot, save_figure
 
     plt = pyplot()
     measures = [m for m in MEASURES if m in table]
@@ -375,8 +377,7 @@ def draw_maps(table: dict[str, np.ndarray], axes: list[Axis], out: Path) -> list
             ax.grid(alpha=0.3)
         np.atleast_1d(panels)[-1].set_xlabel(axes[0].address)
         path = out / "features.png"
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
+        save_figure(fig, path)
         return [path]
     if len(axes) != 2:
         return []
@@ -391,7 +392,7 @@ def draw_maps(table: dict[str, np.ndarray], axes: list[Axis], out: Path) -> list
 
 def draw_map(values: np.ndarray, x: Axis, y: Axis, label: str, path) -> None:
     """A map over two axes (``values`` shaped (len(x), len(y))); the exponent diverges at 0."""
-    from neuromix.analysis.plots import pyplot
+    from neuromix.analysis.plots import pyplot, save_figure
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 5), constrained_layout=True)
@@ -411,8 +412,7 @@ def draw_map(values: np.ndarray, x: Axis, y: Axis, label: str, path) -> None:
     ax.set_xlabel(x.address)
     ax.set_ylabel(y.address)
     ax.set_title(label)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _extent(v: np.ndarray) -> list[float]:
@@ -453,6 +453,8 @@ def keep_renders(graph: Graph, axes: list[Axis], table, folder: Path, count: int
     """Render the ``count`` most varied points again and write them as WAV files."""
     import soundfile as sf
 
+    from neuromix.io.atomic import write_with
+
     rows = interesting(table, count)
     compiled = CompiledPatch(graph, lanes=len(rows))
     for lane, row in enumerate(rows):
@@ -465,6 +467,7 @@ def keep_renders(graph: Graph, axes: list[Axis], table, folder: Path, count: int
         name = "_".join(f"{a.address}={table[a.address][row]:.4g}" for a in axes)
         safe = re.sub(r"[^\w.=+-]", "_", name)
         path = folder / f"{int(table['index'][row]):05d}_{safe}.wav"
-        sf.write(path, audio[lane], int(round(compiled.sr)), subtype="FLOAT")
+        write_with(path, lambda tmp: sf.write(tmp, audio[lane], int(round(compiled.sr)),
+                                              subtype="FLOAT", format="WAV"))
         paths.append(path)
     return paths
