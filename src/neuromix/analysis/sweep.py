@@ -273,7 +273,8 @@ def _run(tasks: dict[int, Task], executor, workers):
 
             executor = stack.enter_context(cf.ProcessPoolExecutor(
                 max_workers=workers or os.cpu_count(),
-                mp_context=multiprocessing.get_context("fork")))
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=die_with_parent, initargs=(os.getpid(),)))
         futures = {executor.submit(run_task, task): chunk for chunk, task in tasks.items()}
         try:
             for future in cf.as_completed(futures):
@@ -281,6 +282,57 @@ def _run(tasks: dict[int, Task], executor, workers):
         finally:
             for future in futures:
                 future.cancel()
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent dies (Linux)
+
+
+def die_with_parent(parent: int, every: float = 0.5) -> None:
+    """Make this (worker) process end when process ``parent`` dies, even by SIGKILL: the
+    kernel sends it SIGKILL then (Linux, ``prctl(PR_SET_PDEATHSIG)``), and a watchdog thread
+    checks every ``every`` seconds wherever that is not available. Without it, a sweep killed
+    with SIGKILL leaves its pool's workers blocked for ever on their task queue.
+
+    Examples
+    --------
+    >>> import multiprocessing, os, signal, time
+    >>> def child(q):
+    ...     pid = os.fork()
+    ...     if pid == 0:  # a worker of this child
+    ...         die_with_parent(os.getppid(), every=0.05)
+    ...         q.put(os.getpid()); time.sleep(60); os._exit(0)
+    ...     time.sleep(60)
+    >>> q = multiprocessing.get_context("fork").Queue()
+    >>> p = multiprocessing.get_context("fork").Process(target=child, args=(q,)); p.start()
+    >>> worker = q.get(timeout=30); os.kill(p.pid, signal.SIGKILL); p.join()
+    >>> end = time.monotonic() + 10
+    >>> while os.path.exists(f"/proc/{worker}") and time.monotonic() < end:
+    ...     time.sleep(0.05)
+    >>> os.path.exists(f"/proc/{worker}") and open(f"/proc/{worker}/stat").read().split()[2] != "Z"
+    False
+    """
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still works
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def _bar(total: int, initial: int, enabled: bool | None):
