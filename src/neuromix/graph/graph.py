@@ -232,6 +232,30 @@ def bounds(lo: float, hi: float) -> tuple[float, float]:
     return (max(lo, -UNBOUNDED_LIMIT), min(hi, UNBOUNDED_LIMIT))
 
 
+def address_range(graph: Graph, address: str) -> tuple[float, float]:
+    """The range a value set at a parameter ``address`` must lie in: a parameter's declared
+    range, ±:data:`WEIGHT_LIMIT` for a weight, ±:data:`UNBOUNDED_LIMIT` otherwise (a range's
+    open ends, a signal's scale or offset): the limits a patch file is checked against.
+
+    Examples
+    --------
+    >>> g = Graph()
+    >>> g.add(Node("s", "sine")); g.add(Node("a", "neuron", inputs=[Input(Ref("s"))]))
+    >>> address_range(g, "s.freq"), address_range(g, "a.w.s"), address_range(g, "a.w.s.scale")
+    ((-24000.0, 24000.0), (-1000000.0, 1000000.0), (-1000000000.0, 1000000000.0))
+    """
+    from neuromix.nodes import get
+
+    nid, _, rest = address.partition(".")
+    node = graph.nodes.get(nid)
+    if node is None or rest.endswith((".scale", ".offset")):
+        return -UNBOUNDED_LIMIT, UNBOUNDED_LIMIT
+    if rest.startswith("w."):
+        return -WEIGHT_LIMIT, WEIGHT_LIMIT
+    spec = get(node.type).param(rest)
+    return bounds(spec.lo, spec.hi) if spec is not None else (-UNBOUNDED_LIMIT, UNBOUNDED_LIMIT)
+
+
 def _check_number(value, where: str, lo: float, hi: float, node: Node, field: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise PatchError(f"{where} must be a number, not {value!r}", node=node.id, field=field)

@@ -129,7 +129,8 @@ def parse(data: bytes) -> list[tuple[str, list]]:
 
 
 class Reporter:
-    """Counts refused datagrams and says so through ``say`` at most once per ``every`` seconds.
+    """Counts refused datagrams (or other events) and says so through ``say`` at most once per
+    ``every`` seconds, however many arrive.
 
     Examples
     --------
@@ -140,8 +141,9 @@ class Reporter:
     (['OSC: ignored a malformed packet (garbage)'], 1000)
     """
 
-    def __init__(self, say, what: str, every: float = 1.0):
-        self.say, self.what, self.every = say, what, every
+    def __init__(self, say, what: str, every: float = 1.0, done: str = "ignored",
+                 noun: str = "malformed packet"):
+        self.say, self.what, self.every, self.done, self.noun = say, what, every, done, noun
         self.count = 0
         self._told = 0  # the count at the last line said
         self._last = -float("inf")
@@ -154,8 +156,8 @@ class Reporter:
             if now - self._last < self.every:
                 return
             n, self._told, self._last = self.count - self._told, self.count, now
-        many = "a malformed packet" if n == 1 else f"{n} malformed packets"
-        self.say(f"{self.what}: ignored {many} ({reason})")
+        many = f"a {self.noun}" if n == 1 else f"{n} {self.noun}s"
+        self.say(f"{self.what}: {self.done} {many} ({reason})")
 
 
 class Listener:

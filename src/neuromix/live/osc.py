@@ -12,6 +12,8 @@ Each datagram is parsed on its own; anything malformed (random bytes, a truncate
 a negative or oversized bundle element, invalid UTF-8, bundles nested too deep, a wrong or
 missing argument, a non-finite number) is counted and ignored, and said at most once a second,
 as is a message for an address the patch does not have; the audio and the recording go on.
+A value past the parameter's range is clamped to it (counted as ``osc_clamped``, see
+:class:`~neuromix.live.changes.Limits`).
 Bundles are applied when they arrive, whatever their time tag (a future-stamped bundle must not
 block the server).
 
@@ -43,10 +45,12 @@ class OscControl:
         from pythonosc.osc_message_builder import OscMessageBuilder
 
         from neuromix.io.osc import Reporter
+        from neuromix.live.changes import Limits
 
         self.player, self.say = player, say
         self._builder = OscMessageBuilder
         self.report = Reporter(say, "OSC")
+        self.limits = Limits(player, say, "OSC")
         self.received = self.applied = self.unknown = 0
         self.listener = None
         if port is None:
@@ -89,7 +93,8 @@ class OscControl:
                 self.report.refused(f"{address[:60]} takes one finite number")
                 return
             try:
-                self.player.set(address[len(PREFIX):], float(args[0]))
+                target = address[len(PREFIX):]
+                self.player.set(target, self.limits.clamp(target, float(args[0])))
             except KeyError:
                 self.unknown += 1
                 return
@@ -114,7 +119,8 @@ class OscControl:
 
     def counts(self) -> dict:
         return {"osc_received": self.received, "osc_applied": self.applied,
-                "osc_malformed": self.malformed, "osc_unknown": self.unknown}
+                "osc_malformed": self.malformed, "osc_unknown": self.unknown,
+                "osc_clamped": self.limits.clamped}
 
     def close(self) -> None:
         if self.listener is not None:
