@@ -115,6 +115,7 @@ def test_options_take_only_their_declared_choices(option, message):
     ("[1e300, 0, 1]", "out of range"),
     ("[" + ", ".join(["0"] * 5000) + "]", "list of at most 4096 numbers"),
     ("7", "list of at most 4096 numbers"),
+    ("[0.5]", "table must be a list of 2 to 4096 finite numbers"),
 ])
 def test_list_options_are_finite_numbers_within_limits(table, message):
     text = f"nodes:\n  s: {{type: sine}}\n  w:\n    {{type: waveshaper, in: s, table: {table}}}\n" \
@@ -122,6 +123,16 @@ def test_list_options_are_finite_numbers_within_limits(table, message):
     with pytest.raises(PatchError, match=message.replace("[", r"\[")) as info:
         loads(text, "p.yaml")
     assert _one_line(info.value).startswith("p.yaml, line")
+
+
+@pytest.mark.parametrize("degrees, message", [("[13]", "semitones from 0 to below 12"),
+                                              ("[]", "degrees must be a list of 1 to 128")])
+def test_a_quantizer_scale_is_checked_at_load(degrees, message):
+    text = f"nodes:\n  s: {{type: sine}}\n  q: {{type: quantizer, in: s, degrees: {degrees}}}\n" \
+           f"out: q\n"
+    with pytest.raises(PatchError, match=message) as info:
+        loads(text, "q.yaml")
+    assert _one_line(info.value).startswith("q.yaml, line 3: node 'q'")
 
 
 @pytest.mark.parametrize("where", ["sr: .inf", "seed: 1", "bias: .nan", "weight: -.inf",

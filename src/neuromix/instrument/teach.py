@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import queue
 import threading
 from pathlib import Path
@@ -190,7 +191,8 @@ class Teacher:
             self.recording = False
             self.save_examples()
         elif command == "outputs":
-            values = [float(a) for a in args if isinstance(a, (int, float))]
+            values = [float(a) for a in args if isinstance(a, (int, float))
+                      and not isinstance(a, bool) and math.isfinite(a)]
             if len(values) != len(self.outputs):
                 self.say(f"/wekinator/control/outputs needs {len(self.outputs)} numbers "
                          f"({', '.join(self.outputs)}), not {len(values)}")
