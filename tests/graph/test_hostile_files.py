@@ -277,3 +277,15 @@ def test_a_dollar_in_a_node_id_is_refused_by_explain(tmp_path):
 
 def test_errors_are_neuromix_errors():
     assert issubclass(PatchError, NeuromixError)
+
+
+def test_the_schema_states_the_id_rule_and_the_render_limit():
+    import re
+
+    from neuromix.graph.schema import patch_schema
+
+    schema = patch_schema()
+    pattern = schema["properties"]["nodes"]["propertyNames"]["pattern"]
+    assert re.search(pattern, "lfo_2") and re.search(pattern, "_A9")
+    assert not any(re.search(pattern, bad) for bad in BAD_IDS)
+    assert schema["properties"]["render"]["properties"]["seconds"]["maximum"] == 86400
