@@ -108,6 +108,17 @@ def test_options_take_only_their_declared_choices(option, message):
     assert _one_line(info.value).startswith("p.yaml, line 5: node 'a'")
 
 
+def test_the_python_api_refuses_a_bad_option_where_it_is_given():
+    p = nm.Patch()
+    with pytest.raises(PatchError, match="is not one of"):
+        p.neuron(act="tanh\nimport os")
+    with pytest.raises(PatchError, match="finite"):
+        p.waveshaper(table=[0.0, float("inf")])
+    with pytest.raises(PatchError, match="whole number"):
+        p.noise(seed=1.5)
+    assert list(p.graph.nodes) == []  # nothing half-made stays in the patch
+
+
 @pytest.mark.parametrize("table, message", [
     ("[.inf, 0, 1]", "line 4: .inf is not a finite number"),
     ("[0, .nan, 1]", "line 4: .nan is not a finite number"),

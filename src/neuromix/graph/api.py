@@ -24,7 +24,8 @@ import math
 from typing import Any
 
 from neuromix import _config
-from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, nearest
+from neuromix.graph.graph import (Graph, Input, Node, PatchError, Ref, Signal, check_option,
+                                  nearest)
 
 
 class Handle:
@@ -157,6 +158,7 @@ class Patch:
             if nt.param(key) is not None:
                 node.params[key] = _value(value)
             elif nt.option(key) is not None:
+                check_option(node, key, value)
                 node.options[key] = value
             else:
                 valid = [p.name for p in nt.params] + [o.name for o in nt.options]

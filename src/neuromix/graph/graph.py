@@ -306,6 +306,34 @@ def _check_delay_memory(graph: Graph) -> None:
                          hint="shorter delays or a lower sr")
 
 
+def check_option(node: Node, name: str, value) -> None:
+    """PatchError unless ``value`` is one of option ``name``'s declared choices, or of its
+    declared kind within its range (a list option: finite numbers, see :func:`_check_list`)."""
+    from neuromix.nodes import get
+
+    nt = get(node.type)
+    spec = nt.option(name)
+    if spec is None:
+        valid = [o.name for o in nt.options] + [p.name for p in nt.params]
+        raise PatchError(f"{node.type} has no option {name!r}", node=node.id, field=name,
+                         hint=nearest(name, valid) or f"it takes {', '.join(valid) or 'none'}")
+    if spec.choices is not None and (not isinstance(value, (str, int, float))
+                                     or value not in spec.choices):
+        raise PatchError(f"{name} {value!r} is not one of {', '.join(map(str, spec.choices))}",
+                         node=node.id, hint=nearest(value, spec.choices), field=name)
+    if value is not None and spec.kind in (int, float):
+        lo = -math.inf if spec.lo is None else spec.lo
+        hi = math.inf if spec.hi is None else spec.hi
+        if spec.kind is int and not (isinstance(value, int) and not isinstance(value, bool)):
+            raise PatchError(f"{name} must be a whole number, not {value!r}", node=node.id,
+                             field=name)
+        _check_number(value, name, lo, hi, node, name)
+    elif value is not None and spec.kind is list:
+        _check_list(value, name, node)
+    elif spec.kind is str and spec.choices is None and not isinstance(value, str):
+        raise PatchError(f"{name} must be text, not {value!r}", node=node.id, field=name)
+
+
 def _validate_node(node: Node, types, graph: Graph) -> None:
     if node.type not in types:
         raise PatchError(f"unknown node type {node.type!r}", node=node.id,
@@ -323,26 +351,7 @@ def _validate_node(node: Node, types, graph: Graph) -> None:
         else:
             _check_number(value, name, spec.lo, spec.hi, node, name)
     for name, value in node.options.items():
-        spec = nt.option(name)
-        if spec is None:
-            valid = [o.name for o in nt.options] + [p.name for p in nt.params]
-            raise PatchError(f"{node.type} has no option {name!r}", node=node.id, field=name,
-                             hint=nearest(name, valid) or f"it takes {', '.join(valid) or 'none'}")
-        if spec.choices is not None and (not isinstance(value, (str, int, float))
-                                         or value not in spec.choices):
-            raise PatchError(f"{name} {value!r} is not one of {', '.join(map(str, spec.choices))}",
-                             node=node.id, hint=nearest(value, spec.choices), field=name)
-        if value is not None and spec.kind in (int, float):
-            lo = -math.inf if spec.lo is None else spec.lo
-            hi = math.inf if spec.hi is None else spec.hi
-            if spec.kind is int and not (isinstance(value, int) and not isinstance(value, bool)):
-                raise PatchError(f"{name} must be a whole number, not {value!r}", node=node.id,
-                             field=name)
-            _check_number(value, name, lo, hi, node, name)
-        elif value is not None and spec.kind is list:
-            _check_list(value, name, node)
-        elif spec.kind is str and spec.choices is None and not isinstance(value, str):
-            raise PatchError(f"{name} must be text, not {value!r}", node=node.id, field=name)
+        check_option(node, name, value)
     if nt.check is not None:
         nt.check(node)
     if node.inputs and nt.inputs is None:
