@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import inspect
 import keyword
+import math
 from typing import Any
 
 from neuromix import _config
-from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, nearest
+from neuromix.graph.graph import (Graph, Input, Node, PatchError, Ref, Signal, check_option,
+                                  nearest)
 
 
 class Handle:
@@ -104,6 +106,8 @@ def _value(value) -> float | Signal:
         return Signal(_ref(value))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"expected a number or a signal, not {value!r}")
+    if not math.isfinite(value):
+        raise PatchError(f"expected a finite number, not {value!r}")
     return float(value)
 
 
@@ -157,6 +161,7 @@ class Patch:
             if nt.param(key) is not None:
                 node.params[key] = _value(value)
             elif nt.option(key) is not None:
+                check_option(node, key, value)
                 node.options[key] = value
             else:
                 valid = [p.name for p in nt.params] + [o.name for o in nt.options]
