@@ -6,13 +6,16 @@ Patch files are the ``*.yaml`` / ``*.json`` files with a ``nodes:`` section; scr
 
 from __future__ import annotations
 
+from neuromix.commands import _args
+
 HELP = "render every example patch to WAV and pictures, and run the example scripts"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("examples", nargs="?", default="examples", help="folder of examples")
-    parser.add_argument("-o", "--out", default="out", help="folder for what is made (default out)")
+    _args.add_output(parser, "folder for what is made (default out)", old="--out")
     parser.add_argument("--quick", action="store_true", help="short renders (for tests)")
+    _args.add_progress(parser)
 
 
 def run(args) -> int:
@@ -21,12 +24,13 @@ def run(args) -> int:
     import time
     from pathlib import Path
 
-    from neuromix.graph.graph import PatchError
+    from neuromix.errors import NeuromixError, UsageError
 
-    src, out = Path(args.examples), Path(args.out)
+    src = Path(args.examples)
     if not src.is_dir():
-        print(f"neuromix: no examples folder '{src}'", file=sys.stderr)
-        return 2
+        raise UsageError(f"no examples folder '{src}'")
+    out = _args.output_path(args.output or "out", folder=True)
+    say = _args.progress(args) is not False
     out.mkdir(parents=True, exist_ok=True)
     made, failed = [], []
     for path in sorted(src.iterdir()):
@@ -34,7 +38,7 @@ def run(args) -> int:
         if path.suffix in (".yaml", ".yml", ".json") and is_patch(path):
             try:
                 made += render_example(path, out, args.quick)
-            except PatchError as err:
+            except NeuromixError as err:
                 failed.append(f"{path.name}: {err}")
                 continue
         elif path.suffix == ".py":
@@ -46,7 +50,8 @@ def run(args) -> int:
             made.append(f"{path.name}: {result.stdout.strip().splitlines()[-1] if result.stdout.strip() else 'ran'}")
         else:
             continue
-        print(f"  {made[-1]}  ({time.perf_counter() - start:.1f} s)", flush=True)
+        if say:
+            print(f"  {made[-1]}  ({time.perf_counter() - start:.1f} s)", flush=True)
     print(f"made {len(made)} example outputs in {out}/")
     for line in failed:
         print(f"FAILED {line}", file=sys.stderr)
@@ -74,7 +79,8 @@ def render_example(path, out, quick: bool) -> list[str]:
     from neuromix.graph.patchfile import load_graph
 
     graph = load_graph(path)
-    seconds = min(patch_seconds(graph), 2.0) if quick else patch_seconds(graph)
+    seconds = patch_seconds(graph, file=path)
+    seconds = min(seconds, 2.0) if quick else seconds
     wav = out / f"{path.stem}.wav"
     info = render_to_file(CompiledPatch(graph), wav, seconds, progress=False)
     made = [f"{wav} ({seconds:g} s, peak {info['peak']:.2f})"]
