@@ -211,8 +211,8 @@ def apply_render(graph, args) -> None:
 
 
 def output_path(path, suffixes: tuple[str, ...] = (), folder: bool = False) -> Path:
-    """``path`` checked before any work: its folder writable, not itself a folder (unless
-    ``folder``; then not a file), and its suffix one of ``suffixes`` (when given).
+    """``path`` checked before any work: a UTF-8 name, its folder writable, not itself a
+    folder (unless ``folder``; then not a file), its suffix one of ``suffixes`` (when given).
 
     Missing folders count as writable when the nearest existing one is (they are made).
 
@@ -226,6 +226,11 @@ def output_path(path, suffixes: tuple[str, ...] = (), folder: bool = False) -> P
     """
     path = Path(path)
     name = os.fsdecode(path)
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8: audio and picture libraries refuse
+        raise UsageError(f"{name.encode('utf-8', 'backslashreplace').decode()}: the name is "
+                         f"not valid UTF-8; choose one that is") from None
     if not folder and path.is_dir():
         raise UsageError(f"{name}: is a folder; give a file name")
     if folder and path.exists() and not path.is_dir():
