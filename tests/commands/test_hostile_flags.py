@@ -72,6 +72,11 @@ def test_a_bad_number_is_refused_while_parsing(args, flag, capsys):
     assert f"argument {flag}" in err and "--help" in err
 
 
+def test_play_refuses_a_sample_rate_a_reload_would_drop(capsys):
+    assert main(["play", DUAL, "--audio", "null", "--watch", "--sr", "44100"]) == 2
+    assert "--sr and --watch" in one_line(capsys)
+
+
 def test_a_bifurcation_too_long_to_hold_is_refused_with_its_limit(capsys):
     assert main(["chaos", DUAL, "--bifurcation", "a.w.b=0:1:2", "--seconds", "86400"]) == 2
     assert "at most 25,000,000" in one_line(capsys)

@@ -137,16 +137,18 @@ def value_range(most: int):
 # -- shared flags --------------------------------------------------------------------------
 def add_render(parser, seconds_help: str, default: float | None = None) -> None:
     """``--seconds``, ``--sr``, ``--seed`` and ``--set`` for a command that renders a patch."""
-    parser.add_argument("--seconds", type=seconds, default=default, help=seconds_help)
-    parser.add_argument("--sr", type=sample_rate, help="sample rate in Hz (default: the patch's)")
-    parser.add_argument("--seed", type=seed, help="random seed (default: the patch's)")
+    parser.add_argument("--seconds", type=seconds, default=default, metavar="S", help=seconds_help)
+    parser.add_argument("--sr", type=sample_rate, metavar="HZ",
+                        help="sample rate in Hz (default: the patch's)")
+    parser.add_argument("--seed", type=seed, metavar="N", help="random seed (default: the patch's)")
     parser.add_argument("--set", action="append", default=[], type=assignment,
                         metavar="ADDRESS=VALUE", help="set a parameter first (repeatable)")
 
 
-def add_output(parser, help: str, required: bool = False, old: str | None = None) -> None:
+def add_output(parser, help: str, required: bool = False, old: str | None = None,
+               metavar: str = "FILE") -> None:
     """``-o/--output``; ``old`` names an earlier spelling kept for a release with a warning."""
-    parser.add_argument("-o", "--output", required=required, help=help)
+    parser.add_argument("-o", "--output", required=required, metavar=metavar, help=help)
     if old:
         parser.add_argument(old, dest="output", action=Deprecated, new="-o",
                             help=argparse.SUPPRESS)

@@ -13,7 +13,8 @@ HELP = "render every example patch to WAV and pictures, and run the example scri
 
 def add_arguments(parser) -> None:
     parser.add_argument("examples", nargs="?", default="examples", help="folder of examples")
-    _args.add_output(parser, "folder for what is made (default out)", old="--out")
+    _args.add_output(parser, "folder for what is made (default out)", old="--out",
+                     metavar="DIR")
     parser.add_argument("--quick", action="store_true", help="short renders (for tests)")
     _args.add_progress(parser)
 

@@ -42,7 +42,7 @@ def add_arguments(parser) -> None:
                         help="bind the next moved CC to this parameter and print the line")
     parser.add_argument("--watch", action="store_true",
                         help="reload the patch whenever the file is saved (a reload takes the "
-                             "file's values; --sr and --seed hold for the first version only)")
+                             "file's values, --set and --seed hold for the first version only)")
     parser.add_argument("--smooth", type=_args.duration, default=None, metavar="SECONDS",
                         help="glide time of parameter changes (default 0.01; 0 jumps)")
     _args.add_progress(parser)
@@ -67,6 +67,9 @@ def run(args) -> int:
         return 0
     if not args.patch:
         raise UsageError("play needs a patch file (or --list-devices)")
+    if args.watch and args.sr is not None:
+        raise UsageError("--sr and --watch do not go together: a reload plays at the file's "
+                         "sample rate; set sr: in the file instead")
     if args.record is not None:
         _args.output_path(args.record, (".wav",))
     graph = load_graph(args.patch)

@@ -22,7 +22,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--param", action="append", required=True, metavar="ADDRESS=LO:HI:N",
                         type=_args.value_range(MAX_POINTS),
                         help="a swept parameter (repeatable; one or two give maps)")
-    _args.add_output(parser, "output folder (default: PATCH-sweep)")
+    _args.add_output(parser, "output folder (default: PATCH-sweep)", metavar="DIR")
     _args.add_render(parser, "length measured per point (default 2)", default=2.0)
     parser.add_argument("--transient", type=_args.duration, default=0.1,
                         help="seconds rendered before measuring (default 0.1)")
