@@ -75,7 +75,8 @@ def test_bad_requests_get_one_line(args, message, tmp_path, monkeypatch, capsys)
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_an_unknown_template_is_refused_by_the_parser(capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["new", "nueron", "x.yaml"])
-    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+def test_an_unknown_template_is_refused_by_the_parser(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "nueron", "x.yaml"]) == 2
+    assert "invalid choice: 'nueron'" in capsys.readouterr().err
+    assert not (tmp_path / "x.yaml").exists()

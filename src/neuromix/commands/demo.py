@@ -8,13 +8,17 @@ its reports: open it in a browser to look and listen.
 
 from __future__ import annotations
 
+from neuromix.commands import _args
+
 HELP = "render every example patch to WAV and pictures, and run the example scripts"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("examples", nargs="?", default="examples", help="folder of examples")
-    parser.add_argument("-o", "--out", default="out", help="folder for what is made (default out)")
+    _args.add_output(parser, "folder for what is made (default out)", old="--out",
+                     metavar="DIR")
     parser.add_argument("--quick", action="store_true", help="short renders (for tests)")
+    _args.add_progress(parser)
 
 
 def run(args) -> int:
@@ -24,12 +28,13 @@ def run(args) -> int:
     from pathlib import Path
 
     from neuromix.commands._gallery import Example, describe, write_gallery
-    from neuromix.graph.graph import PatchError
+    from neuromix.errors import NeuromixError, UsageError
 
-    src, out = Path(args.examples), Path(args.out)
+    src = Path(args.examples)
     if not src.is_dir():
-        print(f"neuromix: no examples folder '{src}'", file=sys.stderr)
-        return 2
+        raise UsageError(f"no examples folder '{src}'")
+    out = _args.output_path(args.output or "out", folder=True)
+    say = _args.progress(args) is not False
     out.mkdir(parents=True, exist_ok=True)
     made, failed, gallery = [], [], []
     for path in sorted(src.iterdir()):
@@ -42,7 +47,7 @@ def run(args) -> int:
         if patch:
             try:
                 made += render_example(path, out, args.quick)
-            except PatchError as err:
+            except NeuromixError as err:
                 failed.append(f"{path.name}: {err}")
                 example.failed = str(err)
         else:
@@ -56,7 +61,7 @@ def run(args) -> int:
         after = _files(out)
         example.files = sorted(f for f, stamp in after.items() if before.get(f) != stamp)
         gallery.append(example)
-        if not example.failed:
+        if say and not example.failed:
             print(f"  {made[-1]}  ({time.perf_counter() - start:.1f} s)", flush=True)
     page = write_gallery(out, gallery)
     print(f"made {len(made)} example outputs in {out}/; look and listen: {page}")
@@ -93,7 +98,8 @@ def render_example(path, out, quick: bool) -> list[str]:
     from neuromix.graph.patchfile import load_graph
 
     graph = load_graph(path)
-    seconds = min(patch_seconds(graph), 2.0) if quick else patch_seconds(graph)
+    seconds = patch_seconds(graph, file=path)
+    seconds = min(seconds, 2.0) if quick else seconds
     wav = out / f"{path.stem}.wav"
     info = render_to_file(CompiledPatch(graph), wav, seconds, progress=False)
     made = [f"{wav} ({seconds:g} s, peak {info['peak']:.2f})"]

@@ -9,16 +9,16 @@ and the largest Lyapunov exponent. Example:
 
 from __future__ import annotations
 
-import sys
+from neuromix.commands import _args
 
 HELP = "write an HTML report that shows what every neuron of a patch does"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("patch", help="patch file (YAML or JSON)")
-    parser.add_argument("-o", "--output", help="HTML file to write (default: PATCH name .html)")
-    parser.add_argument("--seconds", type=float, default=2.0,
-                        help="length of the render analysed (default 2)")
+    _args.add_output(parser, "HTML file to write (default: PATCH name .html)")
+    _args.add_render(parser, "length of the render analysed (default 2)", default=2.0)
+    _args.add_progress(parser)
 
 
 def run(args) -> int:
@@ -27,13 +27,14 @@ def run(args) -> int:
     from neuromix.analysis.explain import explain
     from neuromix.graph.patchfile import load_graph
 
-    if args.seconds <= 0:
-        print("neuromix: --seconds must be positive", file=sys.stderr)
-        return 2
     graph = load_graph(args.patch)
-    report = explain(graph, seconds=args.seconds, title=Path(args.patch).stem)
-    out = report.save(args.output or Path(args.patch).with_suffix(".html"))
-    report.close()
+    _args.apply_render(graph, args)
+    out = _args.output_path(args.output or Path(args.patch).with_suffix(".html"),
+                            (".html", ".htm"))
+    with _args.Working(args, f"explain: analysing {args.seconds:g} s of {Path(args.patch).name}"):
+        report = explain(graph, seconds=args.seconds, title=Path(args.patch).stem)
+        out = report.save(out)
+        report.close()
     print(f"wrote {out}")
     print(f"  {report.lyapunov.describe()}")
     for nid, neuron in report.neurons.items():

@@ -108,6 +108,8 @@ def read_examples(paths, inputs: list[str], outputs: list[str]) -> tuple[np.ndar
             rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
         except FileNotFoundError:
             raise PatchError("no such examples file", file=str(path)) from None
+        except (UnicodeDecodeError, csv.Error):  # a binary file, or text in another encoding
+            raise PatchError("is not a CSV text file (UTF-8)", file=str(path)) from None
         header = rows[0] if rows else []
         missing = [n for n in [*inputs, *outputs] if n not in header]
         if missing:
