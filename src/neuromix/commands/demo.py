@@ -79,11 +79,12 @@ def _files(folder) -> dict:
 
 def is_patch(path) -> bool:
     """Whether a YAML/JSON file is a patch file (it has 'nodes:' at the top level)."""
-    from neuromix.graph.patchfile import _yaml
+    from neuromix.errors import NeuromixError
+    from neuromix.graph.yamlfile import load_yaml, read_text
 
     try:
-        doc = _yaml().load(path.read_text(encoding="utf-8"))
-    except Exception:  # not for us to judge here: render_example reports it properly
+        doc = load_yaml(read_text(path, "patch file"), str(path))
+    except NeuromixError:  # not for us to judge here: render_example reports it properly
         return path.suffix in (".yaml", ".yml")
     return isinstance(doc, dict) and "nodes" in doc
 

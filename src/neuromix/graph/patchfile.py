@@ -38,12 +38,6 @@ _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
 
 
-def _yaml():
-    from ruamel.yaml import YAML
-
-    return YAML(typ="rt")
-
-
 def _line(mapping, key=None) -> int | None:
     """1-based line of ``key`` in a ruamel mapping (or of the mapping itself)."""
     lc = getattr(mapping, "lc", None)
