@@ -38,7 +38,7 @@ def browser_page(url: str):
                 page.on("pageerror", lambda e: problems.append(str(e)))
                 page.on("request", lambda r: requests.append(r.url))
                 page.goto(url)
-                page.wait_for_function("window.neuromixView && window.neuromixView.frames > 2",
+                page.wait_for_function("() => window.neuromixView && window.neuromixView.frames > 2",
                                        timeout=30000)
                 yield page, problems, requests
             finally:

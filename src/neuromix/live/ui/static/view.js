@@ -226,8 +226,7 @@ function buildControls(g) {
     const row = el("div", {class: "param"}, groups[p.node]);
     const label = el("label", {for: `p${i}`, title: p.address}, row);
     label.textContent = p.address.slice(p.node.length + 1);
-    const step = (p.hi - p.lo) / 1000;
-    const range = el("input", {type: "range", id: `p${i}`, min: p.lo, max: p.hi, step,
+    const range = el("input", {type: "range", id: `p${i}`, min: p.lo, max: p.hi, step: "any",
                                value: p.value, "data-address": p.address}, row);
     const num = el("input", {type: "number", min: p.lo, max: p.hi, step: "any", value: p.value,
                              "data-address": p.address}, row);
