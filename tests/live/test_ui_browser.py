@@ -33,10 +33,10 @@ def test_the_page_loads_clean_names_every_node_and_moves(patch_file):
             lit = page.eval_on_selector_all("#nodes g.node.neuron", "gs => gs.map(g => g.dataset.node)")
             assert sorted(lit) == ["a", "b"]
             first = page.evaluate("() => [window.neuromixView.frame.seconds, "
-                                  "window.neuromixView.frame.ports, window.neuromixView.frame.scope]")
+                                  "window.neuromixView.frame.ports, Array.from(window.neuromixView.frame.scope)]")
             page.wait_for_timeout(500)
             later = page.evaluate("() => [window.neuromixView.frame.seconds, "
-                                  "window.neuromixView.frame.ports, window.neuromixView.frame.scope]")
+                                  "window.neuromixView.frame.ports, Array.from(window.neuromixView.frame.scope)]")
             assert later[0] > first[0] and later[1] != first[1] and later[2] != first[2]
             levels = page.eval_on_selector_all("#nodes g.neuron rect", "rs => rs.map(r => r.dataset.level)")
             assert all(float(v) > 0.05 for v in levels)  # lit by their output

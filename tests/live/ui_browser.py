@@ -98,3 +98,29 @@ def until(check, timeout: float = 10.0, step: float = 0.05):
             return value
         time.sleep(step)
     raise AssertionError(f"not true after {timeout} s")
+
+
+def watch_in_child(url: str, seconds: float):
+    """Keep the page open and animating for ``seconds`` in a child process (so that the
+    player's process holds nothing of the browser's driver); returns the Popen, whose stdout
+    is one JSON line: frames drawn and console problems."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("playwright.sync_api")
+    return subprocess.Popen([sys.executable, __file__, url, str(seconds)], stdout=subprocess.PIPE,
+                            text=True)
+
+
+def _watch(url: str, seconds: float) -> None:
+    with browser_page(url) as (page, problems, _):
+        first = page.evaluate("() => window.neuromixView.frames")
+        page.wait_for_timeout(seconds * 1000)
+        drawn = page.evaluate("() => window.neuromixView.frames") - first
+    print(json.dumps({"frames": drawn, "problems": problems}), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    _watch(sys.argv[1], float(sys.argv[2]))

@@ -37,6 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
+
 from neuromix import _config
 from neuromix.live.ui.lyapunov import Estimator
 from neuromix.live.ui.model import FFT_FRAMES, Frames, describe
@@ -133,9 +135,11 @@ class LiveView:
         frame = frames.frame(self.snaps.rows(generation), self.snaps.audio(FFT_FRAMES))
         if frame is None:
             return None
-        st = self.player.status()
-        frame["status"] = {k: st[k] for k in ("blocks", "underruns", "budget", "callback_median",
-                                              "callback_max", "cpu_load")}
+        eng = self.player.engine
+        times = eng.timings(last=256)  # the last 1.4 s at 256 frames: a cheap median
+        frame["status"] = {"blocks": eng.block, "underruns": eng.underruns, "budget": eng.budget,
+                           "callback_median": float(np.median(times)) if times.size else 0.0,
+                           "callback_max": float(times.max()) if times.size else 0.0}
         frame["lyapunov"] = dict(self.lyapunov.result or {}, running=self.lyapunov.running)
         text = json.dumps(frame, allow_nan=False, default=_finite)
         self._frame = (now, text)
@@ -281,6 +285,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._common()
         self.end_headers()
         self.close_connection = True
+        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+
+        # like the other control threads: while it holds the GIL it must not be preempted
+        # by other programs (the callback would wait for it)
+        realtime_priority(CONTROL_PRIORITY)
         sent = None
         period = 1.0 / view.rate
         try:

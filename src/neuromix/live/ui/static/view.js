@@ -282,6 +282,11 @@ function showParams(f) {
 }
 
 // ---- outputs ------------------------------------------------------------------------------
+function unpack(text) {  // base64 of little-endian float32 (model.packed)
+  const bytes = Uint8Array.from(atob(text || ""), (ch) => ch.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+}
+
 function drawScope(f) {
   const c = document.getElementById("scope"), ctx = c.getContext("2d");
   ctx.clearRect(0, 0, c.width, c.height);
@@ -291,10 +296,10 @@ function drawScope(f) {
   let peak = 1e-9; for (const v of s) peak = Math.max(peak, Math.abs(v));
   const g = Math.max(peak, 0.05);
   ctx.strokeStyle = "#6cf"; ctx.beginPath();
-  s.forEach((v, i) => {
-    const x = i / (s.length - 1) * c.width, y = c.height / 2 - v / g * (c.height / 2 - 4);
+  for (let i = 0; i < s.length; i++) {
+    const x = i / (s.length - 1) * c.width, y = c.height / 2 - s[i] / g * (c.height / 2 - 4);
     i ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
-  });
+  }
   ctx.stroke();
 }
 
@@ -306,10 +311,10 @@ function drawSpectrum(f) {
   const lo = -100, hi = 0;
   ctx.fillStyle = "#f68";
   const w = c.width / s.length;
-  s.forEach((db, i) => {
-    const h = Math.max(0, (Math.min(db, hi) - lo) / (hi - lo)) * (c.height - 12);
+  for (let i = 0; i < s.length; i++) {
+    const h = Math.max(0, (Math.min(s[i], hi) - lo) / (hi - lo)) * (c.height - 12);
     ctx.fillRect(i * w, c.height - 12 - h, Math.max(w - 0.5, 1), h);
-  });
+  }
   ctx.fillStyle = "#789";
   for (const mark of [100, 1000, 10000]) {
     const i = hz.findIndex((v) => v >= mark);
@@ -347,6 +352,8 @@ function connect() {
   source.addEventListener("frame", (ev) => {
     const f = JSON.parse(ev.data);
     if (!view.graph || f.generation !== view.graph.generation) return;
+    f.scope = unpack(f.scope);
+    f.spectrum = unpack(f.spectrum);
     view.frame = f;
     view.frames += 1;
     requestAnimationFrame(() => paint(f));
