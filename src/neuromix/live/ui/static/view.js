@@ -124,7 +124,8 @@ function select(id) {
   for (const d of document.querySelectorAll("#param-list details")) {
     const mine = d.dataset.node === id;
     d.classList.toggle("selected", mine);
-    if (mine) d.open = true;
+    d.open = mine;
+    if (mine) d.scrollIntoView({block: "nearest"});
   }
 }
 
