@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import secrets
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,8 +71,6 @@ def static_files() -> dict[str, bytes]:
 
 def open_browser(url: str) -> bool:
     """Open ``url`` in a browser where there is a display (in the background); False if none."""
-    import os
-    import sys
     import webbrowser
 
     if sys.platform not in ("darwin", "win32") and not (os.environ.get("DISPLAY") or
