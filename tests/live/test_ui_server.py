@@ -4,6 +4,7 @@ and the numbers a frame carries (against closed forms)."""
 import base64
 import json
 import math
+import time
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from ui_browser import request, until
 
 import neuromix as nm
 from neuromix import _config
+from neuromix.graph.graph import Ref, Signal
 from neuromix.live import play
 from neuromix.live.ui.model import Frames, describe, neuron_like
 from neuromix.live.ui.server import LiveView
@@ -77,7 +79,8 @@ def test_a_change_takes_the_players_path_and_the_page_sees_it(view):
     player = view.player
     until(lambda: any(a == "a.w.b" and v == -0.75 for _, a, v in player.log))
     index = [p["address"] for p in view.model()[1]["params"]].index("a.w.b")
-    until(lambda: json.loads(view.frame())["params"][index] == pytest.approx(-0.75, abs=1e-6))
+    until(lambda: (f := view.frame()) and json.loads(f)["params"][index] == pytest.approx(-0.75,
+                                                                                      abs=1e-6))
 
 
 def test_weights_get_the_validators_limit_and_params_the_registrys_range(view):
@@ -161,3 +164,42 @@ def test_a_busy_port_is_one_clear_line(view):
 
     with pytest.raises(LiveError, match="--ui-port"):
         LiveView(view.player, port=view.port)
+
+
+def test_an_automated_weight_moves_on_its_edge():
+    p = nm.Patch(sr=8000)
+    s = p.sine(110, name="s")
+    lfo = p.sine(3, name="lfo")
+    a = p.neuron(act="tanh", name="a")
+    a.input(s, Signal(Ref("lfo"), scale=2.0, offset=0.5))
+    p.out(a)
+    c = p.compile()
+    described = describe(c)
+    edge = next(i for i, e in enumerate(described["edges"]) if e["src"] == "s")
+    frames = Frames(c, described)
+    snaps = Snapshots(c, channels=1)
+    seen = []
+    for k in range(4):
+        c.process(700)  # a quarter of the LFO's period
+        snaps.write(c, 0, np.zeros((1, 1), np.float32))
+        lfo_now = math.sin(2 * math.pi * 3 * 700 * (k + 1) / 8000 - 2 * math.pi * 3 / 8000)
+        w = frames.frame(snaps.rows(0), snaps.audio(4096))["weights"][edge]
+        assert w == pytest.approx(2.0 * lfo_now + 0.5, abs=1e-3)
+        seen.append(w)
+    assert max(seen) - min(seen) > 1.0
+
+
+def test_the_lyapunov_estimate_reaches_the_page(view):
+    found = until(lambda: (f := view.frame()) and json.loads(f)["lyapunov"].get("describe"),
+                  timeout=120)
+    assert found.split(":")[0] in ("stable", "chaotic", "on the edge")
+    assert request(view, "/lyapunov", "POST", b"")[0] == 200
+
+
+def test_a_client_that_sends_nothing_is_let_go(view):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", view.port), timeout=30) as sock:
+        start = time.monotonic()
+        assert sock.recv(100) == b""  # the server closed the idle connection
+        assert time.monotonic() - start < 25

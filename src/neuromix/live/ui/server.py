@@ -177,6 +177,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server_version = "neuromix"
     protocol_version = "HTTP/1.1"
+    timeout = 10  # seconds a client may take to send a request (or to read an event)
 
     def log_message(self, *args) -> None:  # the terminal belongs to the status line
         pass
