@@ -82,3 +82,18 @@ def test_a_browser_opens_only_where_there_is_a_display(monkeypatch):
     for thread in [t for t in server.threading.enumerate() if t.name == "neuromix-browser"]:
         thread.join(5)
     assert opened == ["http://127.0.0.1:2/"]
+
+
+def test_instrument_ui_prints_a_url_that_serves_the_page():
+    proc = start("instrument", "examples/instruments/mouse_to_midi.yaml", "--no-window",
+                 "--midi-port", "none", "--seconds", "30", "--ui", "--ui-port", "0",
+                 "--no-browser")
+    try:
+        line = wait_for_line(proc, "UI on")
+        url = re.search(r"UI on (http://127\.0\.0\.1:\d+/\?token=[\w-]+)$", line.strip())
+        with urllib.request.urlopen(url.group(1), timeout=10) as r:
+            assert b"view.js" in r.read()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert "Traceback" not in err and proc.returncode == 130

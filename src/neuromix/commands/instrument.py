@@ -34,6 +34,12 @@ def add_arguments(parser) -> None:
                         help="replay this gesture (instead of the file's 'replay')")
     parser.add_argument("--wav", metavar="OUT.wav",
                         help="write the played patch ('play:') to this WAV file")
+    parser.add_argument("--ui", action="store_true",
+                        help="serve a browser view of the instrument on 127.0.0.1")
+    parser.add_argument("--ui-port", type=int, default=None, metavar="PORT",
+                        help="port of the browser view (default 8765)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="with --ui: print the view's URL, do not open a browser")
 
 
 def run(args) -> int:
@@ -42,6 +48,10 @@ def run(args) -> int:
 
     if args.seconds is not None and not args.seconds >= 0:
         print("neuromix: --seconds must not be negative", file=sys.stderr)
+        return 2
+    if args.ui_port is not None and not 0 <= args.ui_port <= 65535:
+        print(f"neuromix: --ui-port must be between 0 and 65535, not {args.ui_port}",
+              file=sys.stderr)
         return 2
     spec = load(args.file)
     port = False if (args.midi_port or "").lower() == "none" else args.midi_port
@@ -52,9 +62,28 @@ def run(args) -> int:
         print(f"neuromix: playing {args.file} at {spec.rate} Hz (Ctrl-C stops)", file=sys.stderr,
               flush=True)
     with inst:
-        ticks = inst.run(seconds=args.seconds)
+        view = _view(inst, args) if args.ui and not args.offline else None
+        try:
+            ticks = inst.run(seconds=args.seconds)
+        finally:
+            if view is not None:
+                view.close()
     notes = len([1 for _, m in inst.sink.recorder.events if m.type == "note_on"])
     written = [p for p in (args.midi_file, args.wav, args.record_gesture) if p]
     print(f"{ticks} ticks ({ticks / spec.rate:.2f} s) at {spec.rate} Hz, {notes} notes"
           + (f"; wrote {', '.join(written)}" if written else ""), file=sys.stderr)
     return 130 if inst.signalled is not None else 0
+
+
+def _view(inst, args):
+    """The browser view of a running instrument (its URL printed, a browser opened)."""
+    from neuromix import _config
+    from neuromix.live.ui.instrument import InstrumentSource
+    from neuromix.live.ui.server import LiveView, open_browser
+
+    view = LiveView(InstrumentSource(inst),
+                    _config.UI_PORT if args.ui_port is None else args.ui_port)
+    print(f"UI on {view.url}", flush=True)
+    if not args.no_browser:
+        open_browser(view.url)
+    return view

@@ -229,8 +229,10 @@ def _db(x: float) -> float:
 class Frames:
     """Frames of live values for one described patch, from :class:`Snapshots` rows."""
 
-    def __init__(self, compiled, described: dict):
+    def __init__(self, compiled, described: dict, scope: int = SCOPE_FRAMES,
+                 trigger: bool = True):
         self.graph = described
+        self.scope, self.trigger = scope, trigger  # frames shown; from a rising zero crossing
         self.sr = compiled.sr
         self.slots = np.array([p["slot"] for p in described["ports"]], dtype=np.int64)
         self.main = np.array([n["ports"][0] if n["ports"] else -1 for n in described["nodes"]])
@@ -289,14 +291,19 @@ class Frames:
         return out
 
     def audio(self, audio: np.ndarray) -> dict:
-        """Scope (from a rising zero crossing), log-frequency spectrum in dB, and meters."""
-        if audio.shape[0] < 2 * SCOPE_FRAMES:
+        """Scope (from a rising zero crossing, or the latest frames), log-frequency spectrum in
+        dB, and meters."""
+        n = self.scope
+        if audio.shape[0] < (2 * n if self.trigger else n):
             return {"scope": "", "spectrum": "", "meter": []}
         mono = audio.mean(axis=1)
-        head = mono[-2 * SCOPE_FRAMES:-SCOPE_FRAMES]
-        rising = np.flatnonzero((head[:-1] <= 0) & (head[1:] > 0))
-        start = mono.size - 2 * SCOPE_FRAMES + (int(rising[0]) if rising.size else 0)
-        scope = mono[start:start + SCOPE_FRAMES]
+        if self.trigger:
+            head = mono[-2 * n:-n]
+            rising = np.flatnonzero((head[:-1] <= 0) & (head[1:] > 0))
+            start = mono.size - 2 * n + (int(rising[0]) if rising.size else 0)
+        else:
+            start = mono.size - n
+        scope = mono[start:start + n]
         spectrum = ""
         if mono.size >= FFT_FRAMES:
             mag = np.abs(np.fft.rfft(mono[-FFT_FRAMES:] * self.window)) * (2.0 / FFT_FRAMES / 0.5)

@@ -118,7 +118,8 @@ class LiveView:
         with self._model_lock:
             if self._model is None or self._model[0] != generation:
                 described = describe(compiled, generation)
-                self._model = (generation, described, Frames(compiled, described))
+                options = getattr(self.player, "frame_options", {})  # an instrument's
+                self._model = (generation, described, Frames(compiled, described, **options))
             if self._lyapunov_for != generation:
                 values = {a: float(compiled.params[0, i]) for a, i in compiled.addresses.items()}
                 if self.lyapunov.start(compiled.graph, values, generation):
@@ -141,6 +142,9 @@ class LiveView:
                            "callback_median": float(np.median(times)) if times.size else 0.0,
                            "callback_max": float(times.max()) if times.size else 0.0}
         frame["lyapunov"] = dict(self.lyapunov.result or {}, running=self.lyapunov.running)
+        extra = getattr(self.player, "extra", None)  # an instrument's MIDI
+        if extra is not None:
+            frame.update(extra())
         text = json.dumps(frame, allow_nan=False, default=_finite)
         self._frame = (now, text)
         return text

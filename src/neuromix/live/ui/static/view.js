@@ -374,6 +374,10 @@ function paint(f) {
   drawSpectrum(f);
   drawMeter(f);
   showStatus(f);
+  if (f.midi) {  // an instrument: the MIDI its outputs sent
+    document.getElementById("midi-panel").hidden = false;
+    document.getElementById("midi").textContent = f.midi.join("\n");
+  }
 }
 
 document.getElementById("estimate").addEventListener("click", () =>
