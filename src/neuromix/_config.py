@@ -19,7 +19,6 @@ SMOOTH_STEP = 32  # frames between steps of a gliding parameter (CompiledPatch.s
 LIVE_SMOOTHING = 0.01  # seconds: time constant of parameter glides while playing live
 LIVE_SWITCH_INTERVAL = 0.0002  # seconds a thread waits for the GIL before asking for it
 WEIGHT_LIMIT = 100.0  # |weight| a patch file may give (the validator's limit); UI control range
-UI_PORT = 8765  # the browser view's default port (play --ui)
 UI_RATE = 30.0  # snapshots per second the browser view is sent
 
 

@@ -34,12 +34,9 @@ def add_arguments(parser) -> None:
                         help="replay this gesture (instead of the file's 'replay')")
     parser.add_argument("--wav", metavar="OUT.wav",
                         help="write the played patch ('play:') to this WAV file")
-    parser.add_argument("--ui", action="store_true",
-                        help="serve a browser view of the instrument on 127.0.0.1")
-    parser.add_argument("--ui-port", type=int, default=None, metavar="PORT",
-                        help="port of the browser view (default 8765)")
-    parser.add_argument("--no-browser", action="store_true",
-                        help="with --ui: print the view's URL, do not open a browser")
+    from neuromix.live.ui.cli import add_arguments as ui_arguments
+
+    ui_arguments(parser)
 
 
 def run(args) -> int:
@@ -49,10 +46,14 @@ def run(args) -> int:
     if args.seconds is not None and not args.seconds >= 0:
         print("neuromix: --seconds must not be negative", file=sys.stderr)
         return 2
-    if args.ui_port is not None and not 0 <= args.ui_port <= 65535:
-        print(f"neuromix: --ui-port must be between 0 and 65535, not {args.ui_port}",
-              file=sys.stderr)
-        return 2
+    if args.ui:
+        from neuromix.live.ui.cli import port as ui_port
+
+        try:
+            ui_port(args)
+        except ValueError as err:
+            print(f"neuromix: {err}", file=sys.stderr)
+            return 2
     spec = load(args.file)
     port = False if (args.midi_port or "").lower() == "none" else args.midi_port
     inst = Instrument(spec, offline=args.offline, window=not (args.no_window or args.offline),
@@ -62,7 +63,12 @@ def run(args) -> int:
         print(f"neuromix: playing {args.file} at {spec.rate} Hz (Ctrl-C stops)", file=sys.stderr,
               flush=True)
     with inst:
-        view = _view(inst, args) if args.ui and not args.offline else None
+        view = None
+        if args.ui and not args.offline:
+            from neuromix.live.ui.cli import start
+            from neuromix.live.ui.instrument import InstrumentSource
+
+            view = start(InstrumentSource(inst), args, lambda line: print(line, flush=True))
         try:
             ticks = inst.run(seconds=args.seconds)
         finally:
@@ -74,16 +80,3 @@ def run(args) -> int:
           + (f"; wrote {', '.join(written)}" if written else ""), file=sys.stderr)
     return 130 if inst.signalled is not None else 0
 
-
-def _view(inst, args):
-    """The browser view of a running instrument (its URL printed, a browser opened)."""
-    from neuromix import _config
-    from neuromix.live.ui.instrument import InstrumentSource
-    from neuromix.live.ui.server import LiveView, open_browser
-
-    view = LiveView(InstrumentSource(inst),
-                    _config.UI_PORT if args.ui_port is None else args.ui_port)
-    print(f"UI on {view.url}", flush=True)
-    if not args.no_browser:
-        open_browser(view.url)
-    return view

@@ -37,12 +37,9 @@ def add_arguments(parser) -> None:
                         help="reload the patch whenever the file is saved")
     parser.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
                         help="glide time of parameter changes (default 0.01; 0 jumps)")
-    parser.add_argument("--ui", action="store_true",
-                        help="serve a browser view of the playing network on 127.0.0.1")
-    parser.add_argument("--ui-port", type=int, default=None, metavar="PORT",
-                        help="port of the browser view (default 8765)")
-    parser.add_argument("--no-browser", action="store_true",
-                        help="with --ui: print the view's URL, do not open a browser")
+    from neuromix.live.ui.cli import add_arguments as ui_arguments
+
+    ui_arguments(parser)
 
 
 def run(args) -> int:
@@ -58,8 +55,13 @@ def run(args) -> int:
             return 2
         if args.seconds is not None and args.seconds <= 0:
             raise LiveError("--seconds must be positive")
-        if args.ui_port is not None and not 0 <= args.ui_port <= 65535:
-            raise LiveError(f"--ui-port must be between 0 and 65535, not {args.ui_port}")
+        if args.ui:
+            from neuromix.live.ui.cli import port as ui_port
+
+            try:
+                ui_port(args)
+            except ValueError as err:
+                raise LiveError(str(err)) from None
         smooth = _config.LIVE_SMOOTHING if args.smooth is None else args.smooth
         if smooth < 0:
             raise LiveError("--smooth must be 0 or positive")
@@ -89,7 +91,6 @@ def _latency(text: str):
 def _play(args, smooth: float, latency) -> int:
     import time
 
-    from neuromix import _config
     from neuromix.graph.midimap import midi_map, param_ranges
     from neuromix.live.audio import CONTROL_PRIORITY, LiveError, realtime_priority
     from neuromix.live.player import Player
@@ -123,13 +124,9 @@ def _play(args, smooth: float, latency) -> int:
 
             player.controls.append(Watcher(player, args.patch, say=say))
         if args.ui:
-            from neuromix.live.ui.server import LiveView, open_browser
+            from neuromix.live.ui.cli import start
 
-            view = LiveView(player, _config.UI_PORT if args.ui_port is None else args.ui_port)
-            player.controls.append(view)
-            say(f"UI on {view.url}")
-            if not args.no_browser:
-                open_browser(view.url)
+            player.controls.append(start(player, args, say))
         player.start()
         realtime_priority(CONTROL_PRIORITY)  # this thread too may hold the GIL the callback needs
         say(_started(player, args))

@@ -1,4 +1,4 @@
-"""The browser view of an instrument: ``neuromix instrument FILE --ui``.
+r"""The browser view of an instrument: ``neuromix instrument FILE --ui``.
 
 :class:`InstrumentSource` lets :class:`~neuromix.live.ui.server.LiveView` show a running
 :class:`~neuromix.instrument.loop.Instrument` as it shows a player: the control network is the
@@ -11,18 +11,14 @@ Examples
 --------
 >>> from neuromix.instrument.file import loads
 >>> from neuromix.instrument.loop import Instrument
->>> spec = loads('''
-... rate: 100
-... inputs: {x: {source: replay}}
-... network: linear
-... outputs:
-...   melody: {type: notes, pitch: {from: x, range: [0, 1]}, notes: [60, 72], duration: 0.05}
-... ''')
->>> with Instrument(spec, offline=True) as inst:
+>>> text = ("rate: 50\ninputs: {x: {source: replay}}\nnetwork: linear\noutputs: {m: "
+...         "{type: notes, pitch: {from: x, range: [0, 1]}, notes: [48, 60], duration: 0.1}}")
+>>> with Instrument(loads(text), offline=True) as inst:
 ...     source = InstrumentSource(inst)
-...     source.set("x.value", 1.0); _ = inst.run(ticks=3)
-...     source.extra()["midi"][0]
-'tick 0: note_on channel=0 note=72 velocity=100 time=0'
+...     source.set("x.value", 1.0)     # through the input bank, as OSC and MIDI inputs
+...     ticks = inst.run(ticks=2)
+>>> source.params()["x.value"], source.extra()["midi"][0]
+(1.0, 'tick 0: note_on channel=0 note=60 velocity=100 time=0')
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def open_browser(url: str) -> bool:
 class LiveView:
     """Serves the browser view of ``player`` (a control: ``close()``, ``counts()``)."""
 
-    def __init__(self, player, port: int = _config.UI_PORT, rate: float = _config.UI_RATE):
+    def __init__(self, player, port: int = 8765, rate: float = _config.UI_RATE):
         from neuromix.live.audio import LiveError
 
         self.player, self.rate = player, float(rate)
