@@ -145,7 +145,10 @@ class LiveView:
         extra = getattr(self.player, "extra", None)  # an instrument's MIDI
         if extra is not None:
             frame.update(extra())
-        text = json.dumps(frame, allow_nan=False, default=_finite)
+        try:
+            text = json.dumps(frame, allow_nan=False, default=_not_json)
+        except ValueError:  # a value went infinite between the guard's checks: skip a frame
+            return None
         self._frame = (now, text)
         return text
 
@@ -169,13 +172,19 @@ class LiveView:
         self.player.engine.snap = None
 
 
-def _finite(value):
+def _not_json(value):
     raise TypeError(f"not JSON: {value!r}")
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     view: LiveView
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that went away is no error worth a traceback on the player's terminal."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
