@@ -29,6 +29,7 @@ def test_an_instrument_in_the_browser():
                 assert {"x", "y"} <= set(names)  # the inputs are nodes of the graph
                 wait_for(page, "() => document.querySelector('#midi').textContent.includes('tick')")
                 assert not page.is_hidden("#midi-panel")
+                assert f"at {spec.rate} Hz" in page.text_content("#status")
                 page.click('#nodes g.node[data-node="gate"]')  # opens its controls
                 page.fill('input[type=number][data-address="gate.w.y"]', "-0.123")
                 page.press('input[type=number][data-address="gate.w.y"]', "Enter")

@@ -336,9 +336,10 @@ function drawMeter(f) {
 
 function showStatus(f) {
   const st = f.status, ms = (s) => (s * 1000).toFixed(2);
-  document.getElementById("status").textContent =
-    `${f.seconds.toFixed(1)} s · callback ${ms(st.callback_median)} ms (max ${ms(st.callback_max)}) ` +
-    `of ${ms(st.budget)} ms · underruns ${st.underruns}`;
+  document.getElementById("status").textContent = f.midi  // an instrument: ticks, no callback
+    ? `${f.seconds.toFixed(1)} s · tick ${st.blocks} at ${Math.round(1 / st.budget)} Hz`
+    : `${f.seconds.toFixed(1)} s · callback ${ms(st.callback_median)} ms (max ${ms(st.callback_max)}) ` +
+      `of ${ms(st.budget)} ms · underruns ${st.underruns}`;
   const ly = f.lyapunov, p = document.getElementById("lyapunov");
   if (ly.error) p.textContent = ly.error;
   else if (ly.describe) p.textContent = (ly.per_second === null ? "" : `λ = ${ly.per_second.toFixed(2)} /s: `) +
