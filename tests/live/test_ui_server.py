@@ -203,3 +203,48 @@ def test_a_client_that_sends_nothing_is_let_go(view):
         start = time.monotonic()
         assert sock.recv(100) == b""  # the server closed the idle connection
         assert time.monotonic() - start < 25
+
+
+def test_the_reader_never_sees_a_torn_row_while_the_callback_writes():
+    """A writer thread fills every row with one number (its count) as fast as it can; every
+    row the reader keeps must hold one number throughout, counting up without gaps."""
+    import threading
+
+    class Arrays:  # what Snapshots.write reads of a patch, wide enough to tear if it could
+        state = np.zeros((1, 4096))
+        params = np.zeros((1, 512))
+        current = params
+        frames_done = 0
+
+    c = Arrays()
+    snaps = Snapshots(c, channels=1, depth=8, frames=64)
+    block = np.zeros((16, 1), np.float32)
+    stop = threading.Event()
+
+    def write():
+        k = 0
+        while not stop.is_set():
+            k += 1
+            c.state[0] = k
+            c.current[0] = k
+            c.frames_done = k
+            block[:] = k
+            snaps.write(c, 2, block)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        kept = 0
+        for _ in range(2000):
+            rows = snaps.rows(2)
+            for state, params, frames in zip(rows.state, rows.params, rows.frames):
+                assert (state == frames).all() and (params == frames).all()
+            assert (np.diff(rows.frames) == 1).all()
+            kept += len(rows.frames)
+            audio = snaps.audio(16)
+            assert audio.size == 0 or (audio == audio[0]).all() or np.diff(audio[:, 0]).max() == 1
+        assert kept > 0
+        assert snaps.rows(0).state.shape[0] == 0  # rows of another patch are never mixed in
+    finally:
+        stop.set()
+        writer.join()
