@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 
 from neuromix.commands import _args
+from neuromix.live.ui.cli import add_arguments as ui_arguments
 
 HELP = "play an instrument file (inputs -> neuron network -> MIDI, OSC, synth parameters)"
 
@@ -43,6 +44,7 @@ def add_arguments(parser) -> None:
                         help="write the played patch ('play:') to this WAV file")
     parser.add_argument("-q", dest="quiet", action="store_true",
                         help="quiet: no 'playing' line")
+    ui_arguments(parser)
 
 
 def run(args) -> int:
@@ -64,10 +66,19 @@ def run(args) -> int:
               flush=True)
     stopped = False
     with inst:  # closing ends the notes and writes the files, however the run ends
+        view = None
+        if args.ui and not args.offline:
+            from neuromix.live.ui.cli import start
+            from neuromix.live.ui.instrument import InstrumentSource
+
+            view = start(InstrumentSource(inst), args, lambda line: print(line, flush=True))
         try:
             ticks = inst.run(seconds=args.seconds)
         except KeyboardInterrupt:  # a signal the loop does not catch itself (SIGHUP)
             ticks, stopped = inst.tick, True
+        finally:
+            if view is not None:
+                view.close()
     notes = len([1 for _, m in inst.sink.recorder.events if m.type == "note_on"])
     written = [p for p in (args.midi_file, args.wav, args.record_gesture) if p]
     print(f"{ticks} ticks ({ticks / spec.rate:.2f} s) at {spec.rate} Hz, {notes} notes"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 from neuromix.commands import _args
+from neuromix.live.ui.cli import add_arguments as ui_arguments
 
 HELP = "play a patch live, with OSC, MIDI and hot reload"
 
@@ -46,6 +47,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--smooth", type=_args.duration, default=None, metavar="SECONDS",
                         help="glide time of parameter changes (default 0.01; 0 jumps)")
     _args.add_progress(parser)
+    ui_arguments(parser)
 
 
 def latency(text: str):
@@ -112,6 +114,10 @@ def _play(args, graph, smooth: float) -> int:
             from neuromix.live.reload import Watcher
 
             player.controls.append(Watcher(player, args.patch, say=say))
+        if args.ui:
+            from neuromix.live.ui.cli import start
+
+            player.controls.append(start(player, args, say))
         player.start()
         realtime_priority(CONTROL_PRIORITY)  # this thread too may hold the GIL the callback needs
         say(_started(player, args))

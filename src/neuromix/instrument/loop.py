@@ -82,6 +82,7 @@ class Instrument:
         self._slots = np.array([self.network.index(f"{n}.value") for n in names], dtype=np.intp)
         self.channels = {name: i for i, name in enumerate(spec.signal_names)}
         self.row = np.zeros(len(self.channels))
+        self.snap = None  # the browser view's snapshots (neuromix.live.ui), taken after each tick
         try:
             self._open(offline, window, record_gesture, replay, wav, midi_port)
         except BaseException:
@@ -163,6 +164,8 @@ class Instrument:
             self.teacher.tick(tick, values)
         self.network.params[0, self._slots] = values
         row = self.network.process(1)[0]
+        if self.snap is not None:
+            self.snap.write(self.network, 0, row.reshape(1, -1))
         if self.teacher is None or self.teacher.running:
             for out in self.outputs.values():
                 out.update(tick, row)
