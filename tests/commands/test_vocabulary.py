@@ -13,7 +13,8 @@ WRITES = {"render", "plot", "explain", "chaos", "sweep", "play", "schema", "trai
           "instrument", "learn fit", "learn reservoir"}
 PROGRESS = {"render", "plot", "explain", "chaos", "sweep", "play", "train", "demo",
             "learn fit", "learn reservoir"}
-INSTANT = {"info", "nodes", "schema"}  # nothing to wait for: no progress switch
+INSTANT = {"info", "nodes", "schema", "new"}  # nothing to wait for: no progress switch
+# (`new TEMPLATE FILE` names its file as the issue spells it: a starter is written, not rendered)
 GROUPS = {"learn"}  # only holds subcommands
 SHARED_TYPES = {"--seconds": _args.seconds, "--sr": _args.sample_rate, "--seed": _args.seed,
                 "--set": _args.assignment}

@@ -36,6 +36,9 @@ def add_arguments(parser) -> None:
                         help="record every input with its time to this CSV")
     parser.add_argument("--replay", metavar="G.csv",
                         help="replay this gesture (instead of the file's 'replay')")
+    parser.add_argument("--osc-host", default="127.0.0.1",
+                        help="address the OSC inputs listen on (default 127.0.0.1: this "
+                             "machine only; 0.0.0.0: any)")
     parser.add_argument("--wav", metavar="OUT.wav",
                         help="write the played patch ('play:') to this WAV file")
     parser.add_argument("-q", dest="quiet", action="store_true",
@@ -51,6 +54,7 @@ def run(args) -> int:
         if path is not None:
             _args.output_path(path, suffixes)
     spec = load(args.file)
+    spec.osc_host = args.osc_host
     port = False if (args.midi_port or "").lower() == "none" else args.midi_port
     inst = Instrument(spec, offline=args.offline, window=not (args.no_window or args.offline),
                       midi_file=args.midi_file, record_gesture=args.record_gesture,

@@ -18,7 +18,7 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.engine.compiled import CompiledPatch
-from neuromix.io.atomic import temporary_beside
+from neuromix.io.atomic import replace, temporary_beside
 
 SUBTYPES = {"float": "FLOAT", "pcm24": "PCM_24", "pcm16": "PCM_16"}
 FORMATS = {"wav": "WAV", "flac": "FLAC"}
@@ -108,7 +108,7 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
                 fh.write(chunk)
                 if bar is not None:
                     bar.update(size)
-        os.replace(tmp, path)
+        replace(tmp, path)
     finally:
         if bar is not None:
             bar.close()
