@@ -29,6 +29,8 @@ import argparse
 import math
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from neuromix.errors import UsageError
@@ -185,6 +187,7 @@ class Deprecated(argparse.Action):
 # -- applying them -------------------------------------------------------------------------
 def apply_render(graph, args) -> None:
     """Put ``--sr``, ``--seed`` and every ``--set`` into ``graph`` (UsageError if one fails)."""
+    # imported here, as commands import the library in run(): start-up stays fast (neuromix.cli)
     from neuromix.compiler.codegen import build_layout
     from neuromix.compiler.passes import plan_graph
     from neuromix.errors import FitError
@@ -256,11 +259,17 @@ class Working:
     """``with Working(args, "measuring 2 s"):`` says on stderr what a long step is doing and
     for how long (rewritten in place about twice a second), once it has lasted half a second;
     shown on a terminal, or everywhere with ``--progress``, never with ``-q``/``--no-progress``.
-    For steps with no count to show as a bar."""
+    For steps with no count to show as a bar.
+
+    Examples
+    --------
+    >>> with Working(argparse.Namespace(progress=True, quiet=False), "counting", after=5):
+    ...     total = sum(range(10))  # done before half a second: nothing said
+    >>> total
+    45
+    """
 
     def __init__(self, args, label: str, after: float = 0.5, every: float = 0.5):
-        import threading
-
         show = progress(args)
         self.enabled = sys.stderr.isatty() if show is None else show
         self.tty = sys.stderr.isatty()
@@ -270,33 +279,24 @@ class Working:
         self.shown = False
 
     def __enter__(self) -> "Working":
-        import time
-
         self.start = time.monotonic()
         if self.enabled:
             self._thread.start()
         return self
 
     def _run(self) -> None:
-        import time
-
         if self._done.wait(self.after):
             return
         while True:
-            self.shown = True
             line = f"{self.label}... {time.monotonic() - self.start:.0f} s"
             if self.tty:
                 sys.stderr.write(f"\r{line}\x1b[K")
                 sys.stderr.flush()
-            elif not self.shown_once():
+            elif not self.shown:  # off a terminal: said once, not rewritten
                 print(line, file=sys.stderr, flush=True)
+            self.shown = True
             if self._done.wait(self.every):
                 return
-
-    def shown_once(self) -> bool:
-        """Off a terminal the line is printed once, not rewritten."""
-        done, self._printed = getattr(self, "_printed", False), True
-        return done
 
     def __exit__(self, *exc) -> None:
         self._done.set()
