@@ -62,8 +62,8 @@ def test_the_documentation_site_builds_strict_with_every_node_class_and_command(
     for public in ("Patch", "Handle", "load", "CompiledPatch", "render_to_file", "lyapunov",
                    "NeuromixError", "PatchError", "LiveError"):
         assert f'id="neuromix.' in api and re.search(rf'id="neuromix\.[\w.]*\b{public}"', api), public
-    cli = (site / "cli.html").read_text()
+    cli = (site / "cli-reference.html").read_text()
     for command in build_parser()._subparsers._group_actions[0].choices:
         assert f"neuromix {command}" in cli, command
-    for page in ("index", "tutorial", "patch-format", "engine", "live", "learn", "explain"):
+    for page in ("index", "tutorial", "patch-format", "cli", "engine", "live", "learn", "explain"):
         assert (site / f"{page}.html").exists(), page

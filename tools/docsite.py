@@ -2,7 +2,7 @@
 
 The guides in ``docs/`` are copied to a staging folder, and three pages are generated there:
 the node reference with a small picture of every node type (each rendered by its own small
-cached kernel), the command-line reference from the real argument parsers, and the Python API
+cached kernel), the command-line reference from the real argument parsers (beside the guide docs/cli.md), and the Python API
 from docstrings (mkdocstrings). MkDocs then builds the HTML in strict mode: a broken link or a
 missing page fails the build.
 
@@ -41,7 +41,9 @@ nav:
       - Instruments: instruments.md
       - Neurons that learn: learn.md
       - Explain and explore: explain.md
-  - Command line: cli.md
+  - Command line:
+      - The shared flags: cli.md
+      - Every command: cli-reference.md
   - Python API: api.md
 validation: {{omitted_files: warn, absolute_links: warn, unrecognized_links: warn, anchors: warn}}
 plugins:
@@ -122,8 +124,9 @@ def cli_reference() -> str:
     from neuromix.cli import build_parser
 
     parser = build_parser()
-    lines = ["# Command line", "", "Generated from the argument parsers (`neuromix COMMAND --help` "
-             "prints the same).", "", "```text", parser.format_help().rstrip(), "```", ""]
+    lines = ["# Every command", "", "Generated from the argument parsers (`neuromix COMMAND --help` "
+             "prints the same). The flags they share are explained in [the command line](cli.md).",
+             "", "```text", parser.format_help().rstrip(), "```", ""]
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
     for name, command in sorted(sub.choices.items()):
         lines += [f"## `neuromix {name}`", "", "```text", command.format_help().rstrip(), "```", ""]
@@ -155,7 +158,7 @@ def stage(folder: Path) -> None:
         if draw_node_picture(nt, pictures / f"{nt.name}.png"):
             shown[nt.name] = f"img/nodes/{nt.name}.png"
     (folder / "nodes.md").write_text(markdown(picture=shown.get), encoding="utf-8")
-    (folder / "cli.md").write_text(cli_reference(), encoding="utf-8")
+    (folder / "cli-reference.md").write_text(cli_reference(), encoding="utf-8")
 
 
 def build(site: Path) -> None:
