@@ -28,3 +28,13 @@ def test_example_patch_renders_well(path):
     assert rms_db > -40, f"too quiet: {rms_db:.1f} dBFS"
     if "may clip" not in header(path).lower():
         assert np.max(np.abs(audio)) <= 1.0, "clips, and its header does not say so"
+
+
+def test_learner_example_learns_the_square():
+    """learner_square_from_partials keeps its word: the learner (left) follows the square
+    (right) to 12 dB over the last two seconds, frozen there, playing what it learned."""
+    patch = nm.load(Path(__file__).resolve().parents[1] / "examples"
+                    / "learner_square_from_partials.yaml")
+    y = patch.render(seconds=8.0)[-int(2 * patch.graph.sr):]
+    learned, target = y[:, 0], y[:, 1]
+    assert 10 * np.log10(np.sum(target ** 2) / np.sum((target - learned) ** 2)) >= 12.0
