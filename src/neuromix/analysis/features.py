@@ -172,6 +172,18 @@ def pitch(x: np.ndarray, sr: float) -> dict[str, float]:
             "pitch_stability": float(np.count_nonzero(cents <= STABLE_CENTS) / len(f0))}
 
 
+def embedding_delay(x: np.ndarray, sr: float) -> int:
+    """A delay for a delay-embedding portrait: the first zero of the autocorrelation."""
+    n = min(len(x), 1 << 14)
+    x = x[-n:] - np.mean(x[-n:])
+    if not np.any(x):
+        return 1
+    spec = np.fft.rfft(x, 2 * n)
+    ac = np.fft.irfft(np.abs(spec) ** 2)[: min(n, int(sr / 20) + 2)]
+    below = np.flatnonzero(ac <= 0)
+    return int(below[0]) if len(below) and below[0] > 0 else max(1, len(ac) // 4)
+
+
 def features(audio, sr: float) -> dict[str, float]:
     """Every feature of ``audio`` (mixed to mono) as a dict named as in ``FEATURES``.
 
