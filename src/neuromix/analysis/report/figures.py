@@ -41,13 +41,14 @@ def plain(text: str) -> str:
 
 def draw_all(graph: Graph, edges: list[Edge], signals, report) -> dict[str, object]:
     """Every figure of the report, by section name (``network``, ``neuron:<id>``, ...)."""
-    figs = {"network": draw_network(graph, edges)}
-    for nid, neuron in report.neurons.items():
-        figs[f"neuron:{nid}"] = draw_neuron(neuron, report.sr)
-    self_loops = [e.dst for e in edges if e.src.node == e.dst]
-    figs["portraits"] = draw_portraits(feedback_pairs(graph, edges), self_loops, signals,
-                                       report.outputs, report.sr)
-    figs["outputs"] = draw_outputs(report.outputs, report.sr)
+    with pyplot().rc_context({"figure.max_open_warning": 0}):  # one per neuron, by design
+        figs = {"network": draw_network(graph, edges)}
+        for nid, neuron in report.neurons.items():
+            figs[f"neuron:{nid}"] = draw_neuron(neuron, report.sr)
+        self_loops = [e.dst for e in edges if e.src.node == e.dst]
+        figs["portraits"] = draw_portraits(feedback_pairs(graph, edges), self_loops, signals,
+                                           report.outputs, report.sr)
+        figs["outputs"] = draw_outputs(report.outputs, report.sr)
     return figs
 
 
