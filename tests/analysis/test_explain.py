@@ -197,22 +197,38 @@ def test_an_instrument_is_explained_through_its_replay():
     assert "driven by the gesture wekinator_compatible.csv" in html and "<audio" not in html
 
 
-def test_every_output_gets_a_player_of_its_own_sound():
+def decoded_players(html: str) -> list[tuple[int, np.ndarray]]:
+    """(sample rate, samples as floats) of every embedded WAV player of a page."""
     import base64
     import io
     import wave
 
+    found = []
+    for data in re.findall(r'<audio controls preload="none" src="data:audio/wav;base64,'
+                           r'([^"]+)"', html):
+        with wave.open(io.BytesIO(base64.b64decode(data))) as w:
+            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+            found.append((w.getframerate(), pcm / 32767))
+    return found
+
+
+def test_every_output_gets_a_player_of_its_own_sound():
     p = nm.Patch(sr=8000)
     p.out([p.sine(200, name="s") * 0.5, p.tri(300, name="t") * 0.25])
     report = ex.explain(p.graph, seconds=0.2, figures=False)
-    players = re.findall(r'<audio controls preload="none" src="data:audio/wav;base64,([^"]+)"',
-                         report.to_html())
-    assert len(players) == 2
-    for c, data in enumerate(players):
-        with wave.open(io.BytesIO(base64.b64decode(data))) as w:
-            assert w.getframerate() == 8000
-            pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-        np.testing.assert_allclose(pcm / 32767, report.outputs[:, c], atol=1 / 32767)
+    players = decoded_players(report.to_html())
+    assert [sr for sr, _ in players] == [8000, 8000]
+    for c, (_, x) in enumerate(players):
+        np.testing.assert_allclose(x, report.outputs[:, c], atol=1 / 32767)
+
+
+def test_a_patch_shows_its_network_and_a_second_of_sound_in_a_notebook(patches):
+    p = patches.dual(sr=8000)
+    page = p._repr_html_()
+    assert page.count('<img alt="network graph"') == 1
+    [(sr, x)] = decoded_players(page)
+    assert sr == 8000
+    np.testing.assert_allclose(x, p.render(seconds=1.0), atol=1 / 32767)
 
 
 def test_an_exponent_at_the_estimators_floor_is_shown_as_a_bound():

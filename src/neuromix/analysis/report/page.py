@@ -7,6 +7,15 @@ Examples
 'data:audio/wav;base64,'
 >>> lyapunov_text(-166000.0, -165786.0)
 '≤ -1.66e+05'
+
+A patch shows itself in a notebook (``Patch._repr_html_``) with :func:`patch_html`:
+
+>>> import neuromix as nm
+>>> p = nm.Patch(sr=8000)
+>>> p.out(p.sine(220) * 0.5)
+>>> page = p._repr_html_()
+>>> page.count("<img"), page.count("<audio")
+(1, 1)
 """
 
 from __future__ import annotations
@@ -71,6 +80,30 @@ def lyapunov_text(value: float, floor: float) -> str:
     if value <= floor * 0.99:
         return f"≤ {floor:.3g}"
     return f"{value:.3g}"
+
+
+def patch_html(graph, seconds: float = 1.0) -> str:
+    """An HTML fragment for a notebook: the network figure and a player per output of a render
+    of ``seconds`` (the figure is left out, with a note, when matplotlib is not installed)."""
+    from neuromix.engine.compiled import CompiledPatch
+    from neuromix.engine.render import render
+
+    audio = render(CompiledPatch(graph), seconds=seconds)
+    audio = audio[:, None] if audio.ndim == 1 else audio
+    try:
+        from neuromix.analysis.plots import pyplot
+        from neuromix.analysis.report.figures import draw_network
+        from neuromix.compiler.passes import plan_graph
+
+        fig = draw_network(graph, plan_graph(graph).edges)
+        picture = f'<img alt="network graph" style="max-width:100%" src="{png_data(fig)}">'
+        pyplot().close(fig)
+    except ImportError:
+        picture = "<p>(pip install 'neuromix[explain]' to see the network drawn)</p>"
+    chans = audio.shape[1]
+    players = "".join(audio_tag(audio[:, c], graph.sr, "output" if chans == 1
+                                else f"output {c + 1}") for c in range(chans))
+    return f"<div>{picture}{players}</div>"
 
 
 def render_html(report) -> str:
