@@ -192,9 +192,12 @@ def test_an_instrument_is_explained_through_its_replay():
     rebuilt_exactly(report, ["h1", "h2", "out"])
     assert report.seconds == pytest.approx(7.0)  # the 6 s gesture and one second
     assert np.ptp(report.neurons["h1"].pre) > 0.5  # the gesture moved it
+    lines = report.figures["gesture"].axes[0].lines
+    assert [line.get_label() for line in lines] == ["in1", "in2"]
     html = report.to_html()
     report.close()
     assert "driven by the gesture wekinator_compatible.csv" in html and "<audio" not in html
+    assert '<img alt="the gesture"' in html
 
 
 def decoded_players(html: str) -> list[tuple[int, np.ndarray]]:

@@ -46,7 +46,7 @@ from neuromix.graph.graph import Edge, Graph
 @dataclass
 class Report:
     """What :func:`explain` found, with its figures (matplotlib ``Figure`` objects by section:
-    ``network``, ``neuron:<id>``, ``portraits``, ``outputs``)."""
+    ``network``, ``neuron:<id>``, ``portraits``, ``outputs``, and an instrument's ``gesture``)."""
 
     title: str
     sr: float
@@ -156,7 +156,13 @@ def explain_instrument(spec, seconds: float | None = None, title: str = "instrum
               f"{spec.replay.name}" if replay else
               f"its network at {spec.rate} ticks per second, inputs at their initial values "
               "(the file has no replay)")
-    return _report(graph, signals, ticks / spec.rate, title, figures, None, source)
+    report = _report(graph, signals, ticks / spec.rate, title, figures, None, source)
+    if figures and replay is not None:
+        from neuromix.analysis.report.figures import draw_gesture
+
+        report.figures["gesture"] = draw_gesture({n: signals[n] for n in names}, spec.rate,
+                                                 spec.replay.name)
+    return report
 
 
 def is_instrument_file(path) -> bool:

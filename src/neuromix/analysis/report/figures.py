@@ -228,6 +228,20 @@ def _draw_moving(row, neuron: Neuron, sr: float) -> None:
         ax_e.axis("off")
 
 
+def draw_gesture(inputs: dict[str, np.ndarray], rate: float, name: str):
+    """An instrument's inputs over time, as its gesture replay sets them."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(11, 2.6), constrained_layout=True)
+    for key, x in inputs.items():
+        ax.step(np.arange(len(x)) / rate, x, where="post", lw=1.2, label=plain(key))
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("input value")
+    ax.set_title(plain(f"the gesture {name}: every input over time"), fontsize=10)
+    ax.grid(alpha=0.3)
+    return fig
+
+
 def draw_portraits(pairs, self_loops, signals, outputs: np.ndarray, sr: float):
     """Phase portraits of feedback pairs and self-loops, and a delay embedding of the output."""
     plt = pyplot()

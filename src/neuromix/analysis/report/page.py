@@ -127,6 +127,9 @@ def render_html(report) -> str:
     parts += [f"<p><b>Sound:</b> RMS {f['rms']:.3f}, peak {f['peak']:.3f}, brightness (spectral "
               f"centroid) {f['centroid_hz']:.0f} Hz, noisiness (flatness) {f['flatness']:.2f}, "
               f"pitch {pitch} (stability {f['pitch_stability']:.2f}).</p></div>"]
+    if "gesture" in figs:
+        parts += ["<h2>Gesture</h2>",
+                  f'<img alt="the gesture" src="{png_data(figs["gesture"])}">']
     if report.sr >= 3000:  # a control-rate network (an instrument's) is not for listening
         parts.append("<h2>Listen</h2>")
         chans = report.outputs.shape[1]
