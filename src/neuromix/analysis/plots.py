@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
@@ -135,9 +134,7 @@ def overview(audio, sr: float, path, title: str | None = None) -> None:
     axes[-1, 0].set_xlabel("seconds")
     if title:
         fig.suptitle(title)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def quicklook(audio, sr: float, path, title: str | None = None) -> None:
@@ -172,9 +169,7 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     portrait.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
@@ -189,8 +184,6 @@ def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
     ...     os.path.getsize(os.path.join(folder, "c.png")) > 1000
     True
     """
-    from neuromix.io.atomic import temporary_beside
-
     plt = pyplot()
     y = np.asarray(losses, dtype=float)
     fig, ax = plt.subplots(figsize=(7, 3.5), constrained_layout=True)
@@ -202,11 +195,14 @@ def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
     ax.grid(True, alpha=0.3)
     if title:
         ax.set_title(title)
-    tmp = temporary_beside(path)
+    save_figure(fig, path)
+
+
+def save_figure(fig, path, dpi: int = 90) -> None:
+    """Write a figure as PNG, atomically (see :mod:`neuromix.io.atomic`), and close it."""
+    from neuromix.io.atomic import write_with
+
     try:
-        fig.savefig(tmp, dpi=90, format="png")
-        os.replace(tmp, path)
+        write_with(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
     finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        pyplot().close(fig)

@@ -33,6 +33,7 @@ from neuromix import _config
 from neuromix.compiler.codegen import Kernel, generate
 from neuromix.compiler.jit import load_kernel
 from neuromix.compiler.passes import plan_graph
+from neuromix.errors import UnknownNameError
 from neuromix.graph.graph import Graph, nearest
 
 
@@ -95,7 +96,8 @@ class CompiledPatch:
             return self.addresses[address]
         except KeyError:
             hint = nearest(address, self.addresses)
-            raise KeyError(f"no parameter '{address}'" + (f" ({hint})" if hint else "")) from None
+            raise UnknownNameError(f"no parameter '{address}'" + (f" ({hint})" if hint else "")
+                                   ) from None
 
     def set(self, address: str, value: float, lane: int | None = None) -> None:
         """Set a parameter by address (all lanes, or one); takes effect at the next block."""

@@ -11,7 +11,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -19,10 +18,11 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.engine.compiled import CompiledPatch
-from neuromix.io.atomic import temporary_beside
+from neuromix.io.atomic import replace, temporary_beside
 
 SUBTYPES = {"float": "FLOAT", "pcm24": "PCM_24", "pcm16": "PCM_16"}
 FORMATS = {"wav": "WAV", "flac": "FLAC"}
+PROGRESS_FROM = 2.0  # seconds of audio: shorter renders show no bar
 
 
 def frames_for(sr: float, seconds: float | None, frames: int | None) -> int:
@@ -108,7 +108,7 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
                 fh.write(chunk)
                 if bar is not None:
                     bar.update(size)
-        os.replace(tmp, path)
+        replace(tmp, path)
     finally:
         if bar is not None:
             bar.close()
@@ -119,13 +119,27 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
 
 
 def _progress(frames: int, sr: float, enabled: bool | None):
-    """A progress bar in seconds of audio, for renders longer than a few seconds on a terminal."""
-    if enabled is False or (enabled is None and frames < 30 * sr):
+    """A progress bar in seconds of audio for renders of :data:`PROGRESS_FROM` seconds or more:
+    on a terminal when ``enabled`` is None, always when True, never when False."""
+    if enabled is False or (enabled is None and frames < PROGRESS_FROM * sr):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=frames, unit="frame", unit_scale=True, desc="render", leave=False,
-                disable=None if enabled is None else not enabled,
-                bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                           "[{elapsed}<{remaining}, {rate_fmt}]",
-                miniters=max(1, math.ceil(frames / 200)))
+    return _SecondsBar(tqdm(total=round(frames / sr, 3), unit="s", desc="render", leave=False,
+                            disable=None if enabled is None else not enabled,
+                            bar_format="{desc} {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
+                                       "of audio [{elapsed}<{remaining}, {rate_fmt}]",
+                            mininterval=0.2), sr)
+
+
+class _SecondsBar:
+    """A tqdm bar counted in seconds of audio, fed frames."""
+
+    def __init__(self, bar, sr: float):
+        self.bar, self.sr = bar, sr
+
+    def update(self, frames: int) -> None:
+        self.bar.update(frames / self.sr)
+
+    def close(self) -> None:
+        self.bar.close()

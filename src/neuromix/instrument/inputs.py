@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import threading
 from pathlib import Path
@@ -310,54 +311,63 @@ class MidiInputs:
 
 # -- OSC in ----------------------------------------------------------------------------------
 class OscInputs:
-    """OSC values to named inputs: one UDP server per port, ``address`` + argument ``index``.
+    """OSC values to named inputs: one UDP listener per port, ``address`` + argument ``index``.
 
-    Each port's server handles its packets one at a time, in the order they arrive (a thread
+    Each port's listener handles its packets one at a time, in the order they arrive (a thread
     per packet could apply Wekinator's ``outputs`` after the ``startRecording`` sent after it).
+    Datagrams are parsed strictly (:mod:`neuromix.io.osc`): a malformed one is ignored and said
+    at most once a second. It listens on ``host`` (127.0.0.1, this machine only, unless the
+    instrument is started with ``--osc-host``).
 
     ``extra`` adds handlers on a port ({port: {address: handler}}), for control messages.
     """
 
     def __init__(self, specs: list[InputSpec], bank: InputBank, say=print,
-                 extra: dict[int, dict] | None = None):
-        from pythonosc.dispatcher import Dispatcher
-        from pythonosc.osc_server import BlockingOSCUDPServer
+                 extra: dict[int, dict] | None = None, host: str = "127.0.0.1"):
+        from neuromix.io.osc import Listener, Reporter
 
         self.bank = bank
         self.servers = []
+        self.report = Reporter(say, "OSC in")
         by_port: dict[int, list[InputSpec]] = {port: [] for port in extra or {}}
         for spec in specs:
             if spec.source == "osc":
                 by_port.setdefault(spec.options["port"], []).append(spec)
         for port, group in by_port.items():
-            dispatcher = Dispatcher(strict_timing=False)
+            handlers: dict = {}
             for address in {s.options["address"] for s in group}:
                 targets = [s for s in group if s.options["address"] == address]
-                dispatcher.map(address, self._handler(targets))
-            for address, handler in (extra or {}).get(port, {}).items():
-                dispatcher.map(address, handler)
+                handlers[address] = self._handler(targets)
+            handlers.update((extra or {}).get(port, {}))
             try:
-                server = BlockingOSCUDPServer(("0.0.0.0", port), dispatcher)
+                server = Listener(host, port, self._dispatch(handlers), name=f"osc-in-{port}")
             except OSError as err:
-                say(f"cannot listen for OSC on port {port} ({err.strerror}); its inputs keep "
+                say(f"cannot listen for OSC on {host}:{port} ({err.strerror}); its inputs keep "
                     f"their start values")
                 continue
-            threading.Thread(target=self._serve, args=(server,), daemon=True,
-                             name=f"osc-in-{port}").start()
             self.servers.append(server)
 
-    @staticmethod
-    def _serve(server) -> None:
-        try:
-            server.serve_forever(poll_interval=0.05)
-        except (UnicodeDecodeError, OSError):
-            pass
+    def _dispatch(self, handlers: dict):
+        from neuromix.io.osc import Malformed, parse
+
+        def handle(data: bytes, sender) -> None:
+            try:
+                messages = parse(data)
+            except Malformed as err:
+                self.report.refused(str(err))
+                return
+            for address, args in messages:
+                handler = handlers.get(address)
+                if handler is not None:
+                    handler(address, *args)
+        return handle
 
     def _handler(self, targets: list[InputSpec]):
         def handle(address, *args):
             for spec in targets:
                 i = spec.options["index"]
-                if i < len(args) and isinstance(args[i], (int, float)):
+                if i < len(args) and isinstance(args[i], (int, float)) \
+                        and not isinstance(args[i], bool) and math.isfinite(args[i]):
                     value = float(args[i])
                     rng = spec.options["range"]
                     if rng is not None:
@@ -367,5 +377,4 @@ class OscInputs:
 
     def close(self) -> None:
         for server in self.servers:
-            server.shutdown()
-            server.server_close()
+            server.close()

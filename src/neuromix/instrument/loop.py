@@ -130,7 +130,8 @@ class Instrument:
         if "osc" in sources or self.teacher is not None:
             extra = ({spec.learn.control_port: self.teacher.osc_handlers()}
                      if self.teacher is not None else None)
-            self._resources.append(inputs_mod.OscInputs(spec.inputs, self.bank, self.say, extra))
+            self._resources.append(inputs_mod.OscInputs(spec.inputs, self.bank, self.say, extra,
+                                                          spec.osc_host))
 
     def _has_midi_outputs(self) -> bool:
         return any(o.type in outputs_mod.MIDI_TYPES for o in self.spec.outputs)

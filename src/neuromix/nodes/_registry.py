@@ -19,6 +19,8 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from neuromix.errors import UnknownNameError
+
 
 @dataclass(frozen=True)
 class Param:
@@ -136,5 +138,5 @@ def get(name: str) -> NodeType:
 
         near = difflib.get_close_matches(name, types, n=3)
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise KeyError(f"unknown node type {name!r}{hint}")
+        raise UnknownNameError(f"unknown node type {name!r}{hint}")
     return types[name]
