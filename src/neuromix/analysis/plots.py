@@ -68,17 +68,35 @@ def draw_waveform(ax, x: np.ndarray, sr: float, label: str | None = None) -> Non
     ax.grid(alpha=0.3)
 
 
-def draw_spectrogram(ax, x: np.ndarray, sr: float) -> None:
-    """Spectrogram in dB (relative to the loudest bin) against time and frequency."""
+def draw_spectrogram(ax, x: np.ndarray, sr: float, colorbar: bool = True):
+    """Spectrogram against time and a log-frequency axis, in dB relative to the loudest bin
+    (``DB_RANGE`` dB shown), with a dB colour bar; returns the image.
+
+    Frequencies below the lowest analysed band (sr / FFT size, at least 20 Hz) are left out,
+    since a log axis cannot show 0 Hz.
+    """
     nfft = spectrogram_nfft(len(x))
     if len(x) < 2 * nfft:
         x = np.pad(x, (0, 2 * nfft - len(x)))
-    x = x + 1e-12 * np.random.default_rng(0).standard_normal(len(x))  # keeps silence drawable
-    spec, _, _, image = ax.specgram(x, NFFT=nfft, Fs=sr, noverlap=nfft // 2, cmap="magma",
-                                    scale="dB")
-    top = 10 * np.log10(max(float(spec.max()), 1e-30))
-    image.set_clim(top - DB_RANGE, top)
-    ax.set_ylabel("Hz")
+    hop = nfft // 2
+    count = 1 + (len(x) - nfft) // hop
+    idx = np.arange(nfft)[None, :] + hop * np.arange(count)[:, None]
+    spec = np.abs(np.fft.rfft(x[idx] * np.hanning(nfft), axis=1)) ** 2
+    db = 10 * np.log10(np.maximum(spec, 1e-30))
+    top = float(db.max()) if np.any(spec > 0) else 0.0
+    freqs = np.fft.rfftfreq(nfft, 1.0 / sr)
+    lowest = max(freqs[1], 20.0)
+    keep = freqs >= lowest
+    times = (np.arange(count + 1) * hop) / sr
+    edges = np.concatenate([freqs[keep] - freqs[1] / 2, [freqs[keep][-1] + freqs[1] / 2]])
+    image = ax.pcolormesh(times, np.maximum(edges, lowest / 1.5), (db[:, keep] - top).T,
+                          cmap="magma", vmin=-DB_RANGE, vmax=0.0, shading="flat")
+    ax.set_yscale("log")
+    ax.set_ylim(lowest, sr / 2)
+    ax.set_ylabel("Hz (log)")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="dB (0: loudest)", pad=0.01)
+    return image
 
 
 def overview(audio, sr: float, path, title: str | None = None) -> None:
@@ -131,7 +149,7 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     ...     os.path.getsize(os.path.join(folder, "q.png")) > 1000
     True
     """
-    from neuromix.analysis.explain import embedding_delay
+    from neuromix.analysis.features import embedding_delay
 
     plt = pyplot()
     x = as_channels(audio).mean(axis=1)

@@ -213,6 +213,13 @@ class Patch:
 
         return render(self.compile(), seconds=seconds, frames=frames, block=block)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the network drawn as in ``neuromix explain`` and a player of one
+        second of its sound (:func:`neuromix.analysis.report.page.patch_html`)."""
+        from neuromix.analysis.report.page import patch_html
+
+        return patch_html(self.graph)
+
     def play(self, audio: str = "portaudio", **options):
         """Start playing live and return the player (see :func:`neuromix.live.play`):
         ``player.set("a.bias", 0.3)`` moves a parameter while it plays."""

@@ -16,13 +16,14 @@ OSC                        as sent, or 0..1 across its ``range``
 
 Sources write into the bank from their own threads or from the event poll; the loop reads the
 bank once per control tick. A gesture file (CSV: ``tick,seconds,<input>...``, one row whenever
-an input changed) records a performance and replays it tick for tick.
+an input changed) records a performance and replays it tick for tick. Live input wins: once a
+live source (mouse, joystick, MIDI, OSC) has set an input, a replay no longer writes it.
 
 Examples
 --------
 >>> bank = InputBank(["x", "y"], [0.5, 0.0])
->>> bank.set("y", 0.25); bank.values.tolist()
-[0.5, 0.25]
+>>> bank.set("y", 0.25); bank.values.tolist(), bank.live.tolist()
+([0.5, 0.25], [False, True])
 >>> dead_zone(0.03, 0.05), round(dead_zone(0.525, 0.05), 3)
 (0.0, 0.5)
 """
@@ -46,16 +47,25 @@ MOUSE_BUTTONS = {1: "left", 2: "middle", 3: "right"}
 
 
 class InputBank:
-    """The current value of every input, by name and by index (the network's input order)."""
+    """The current value of every input, by name and by index (the network's input order).
+
+    ``set`` is how live sources write; it marks the input ``live``, and a replay leaves live
+    inputs alone (``lock`` keeps a replay's write from landing after a live one).
+    """
 
     def __init__(self, names: list[str], initial: list[float]):
         self.names = list(names)
         self.index = {n: i for i, n in enumerate(self.names)}
         self.values = np.array(initial, dtype=np.float64)
+        self.live = np.zeros(len(self.names), dtype=bool)
+        self.lock = threading.Lock()
         self.changed = threading.Event()  # set by any write; lets a benchmark or a UI wake up
 
     def set(self, name: str, value: float) -> None:
-        self.values[self.index[name]] = value
+        i = self.index[name]
+        with self.lock:
+            self.values[i] = value
+            self.live[i] = True
         self.changed.set()
 
 
@@ -92,7 +102,8 @@ class Replay:
     """Plays a gesture file back: at each tick, the recorded values of the inputs it names.
 
     Rows are placed at ``round(seconds × rate)``, so a gesture recorded at one control rate
-    replays at another. Columns that name no input of the instrument are ignored.
+    replays at another. Columns that name no input of the instrument are ignored, and so are
+    inputs that a live source has taken over (``live``).
     """
 
     def __init__(self, path, names: list[str], rate: int):
@@ -126,10 +137,12 @@ class Replay:
     def end_tick(self) -> int:
         return self.events[-1][0] if self.events else 0
 
-    def apply(self, tick: int, values: np.ndarray) -> None:
+    def apply(self, tick: int, values: np.ndarray, live: np.ndarray | None = None) -> None:
+        """Write the rows due by ``tick`` into ``values``, except where ``live`` is true."""
         while self.pos < len(self.events) and self.events[self.pos][0] <= tick:
             for i, v in self.events[self.pos][1]:
-                values[i] = v
+                if live is None or not live[i]:
+                    values[i] = v
             self.pos += 1
 
 

@@ -2,7 +2,8 @@
 
 Each tick: apply the gesture replay, poll the window and controllers, record the gesture, set
 every ``input`` node's value on the compiled network, run the network for one sample, and let
-each output decide what to send. Everything that reaches a file is decided by tick counts, so a
+each output decide what to send. Live input wins over a replay: an input that a live source (the
+mouse, a joystick, MIDI or OSC) has set is no longer written by the replay. Everything that reaches a file is decided by tick counts, so a
 replayed gesture gives the same MIDI file in real time and ``offline`` (as fast as possible).
 
 On any way out (the end, Ctrl-C, SIGTERM, an error, the window closed) :meth:`Instrument.close`
@@ -58,7 +59,8 @@ class Instrument:
         Where to write the MIDI, the gesture recording and the played patch's audio.
     replay : path or None
         A gesture to replay. Without one, the file's ``replay`` plays in offline and
-        windowless runs (a window means a live player).
+        windowless runs (a window means a live player). Each input plays the replay until a
+        live source sets it.
     midi_port : str, bool or None
         ``None`` for the file's choice (a virtual port by default), a port name, or False for
         no port at all.
@@ -153,7 +155,8 @@ class Instrument:
         tick, values = self.tick, self.bank.values
         self.bank.changed.clear()
         if self.replay is not None:
-            self.replay.apply(tick, values)
+            with self.bank.lock:
+                self.replay.apply(tick, values, self.bank.live)
         if self.pygame is not None:
             self.pygame.poll()
             if self.pygame.quit:
