@@ -24,6 +24,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--block", type=int, default=4096, help="frames per block (default 4096)")
     parser.add_argument("--progress", action=argparse_bool(), default=None,
                         help="show a progress bar (default: for long renders on a terminal)")
+    parser.add_argument("--exact", action="store_true",
+                        help="libm's tanh and sine, no fast-math: bit for bit the reference "
+                             "interpreter (and Faust -double); slower")
 
 
 def argparse_bool():
@@ -54,7 +57,7 @@ def run(args) -> int:
         print(f"neuromix: {out}: cannot write '.{suffix}' files: name it .wav or .flac, "
               f"or give --format wav|flac", file=sys.stderr)
         return 2
-    compiled = CompiledPatch(graph)
+    compiled = CompiledPatch(graph, exact=args.exact)
     info = render_to_file(compiled, out, seconds, fmt=args.format, subtype=args.subtype,
                           block=args.block, progress=args.progress)
     clipped = f", {info['clipped']} samples clipped" if info["clipped"] else ""
