@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 sys.path[:0] = [str(HERE), str(SRC)]
 
-from anchors import faust_render  # noqa: E402
+from anchors import faust_binary, faust_render  # noqa: E402
 from reference_loops import (  # noqa: E402
     REFERENCES, SEED, SR, build_dual, fused, fused_loop, neuromix_render, python_loop,
     strict_neuromix)
@@ -135,8 +135,8 @@ def _run_seconds(cmd: list[str], env: dict) -> float:
 
 def through_the_cli(work: Path, seconds: float, rounds: int) -> list[dict]:
     """× real time of ``neuromix render`` (a file written) and of the Faust binary, as whole
-    processes: the ``seconds`` render minus a one-second one (start-up cancels), best of
-    ``rounds``, the two interleaved."""
+    processes: the best ``seconds`` render minus the best one-second one (start-up cancels),
+    of ``rounds`` each, interleaved."""
     env = _env(work / "cache-cli")
     rows = []
     for ref in REFERENCES.values():
@@ -149,18 +149,18 @@ def through_the_cli(work: Path, seconds: float, rounds: int) -> list[dict]:
 
         _run_seconds(render(1), env)  # compile once: the timed runs load the cache
         binary = faust_render(ref.name, NOISE_SEED, 1) is not None
-        nm_diffs, faust_diffs = [], []
+        exe = str(faust_binary(ref.name, NOISE_SEED)) if binary else None
+        times: dict[str, list[float]] = {"nm": [], "nm1": [], "faust": [], "faust1": []}
         for _ in range(rounds):
-            nm_diffs.append(_run_seconds(render(seconds), env) - _run_seconds(render(1), env))
-            if binary:
-                from anchors import faust_binary
-
-                exe = str(faust_binary(ref.name, NOISE_SEED))
-                long_run = _run_seconds([exe, str(int(seconds * SR))], env)
-                faust_diffs.append(long_run - _run_seconds([exe, str(int(SR))], env))
+            times["nm"].append(_run_seconds(render(seconds), env))
+            times["nm1"].append(_run_seconds(render(1), env))
+            if exe:
+                times["faust"].append(_run_seconds([exe, str(int(seconds * SR))], env))
+                times["faust1"].append(_run_seconds([exe, str(int(SR))], env))
         span = seconds - 1.0
-        rows.append(dict(name=ref.name, neuromix=span / min(nm_diffs),
-                         faust=span / min(faust_diffs) if faust_diffs else None))
+        rows.append(dict(name=ref.name, neuromix=span / (min(times["nm"]) - min(times["nm1"])),
+                         faust=span / (min(times["faust"]) - min(times["faust1"])) if exe
+                         else None))
     return rows
 
 

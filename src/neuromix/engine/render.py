@@ -97,12 +97,11 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
         with sf.SoundFile(tmp, "w", samplerate=int(round(compiled.sr)), channels=compiled.channels,
                           subtype=SUBTYPES[subtype], format=FORMATS[fmt]) as fh:
             # the file is written on a thread of its own while the next block renders
-            with BlockWriter(fh, compiled.lanes, min(block, max(n, 1)), compiled.channels,
+            with BlockWriter(fh, min(block, max(n, 1)), compiled.channels,
                              clip=subtype != "float") as writer:
                 for size in blocks(n, block):
-                    out = writer.buffer(size)
-                    compiled.process(size, out=out)
-                    writer.submit(out)
+                    chunk = compiled.process(size)
+                    writer.write(chunk if compiled.lanes == 1 else chunk[0])
                     if bar is not None:
                         bar.update(size)
             peak, clipped = writer.peak, writer.clipped
