@@ -69,7 +69,11 @@ def test_saved_reservoir_renders_what_the_trainer_ran(tmp_path):
     patch = nm.load(path)
     assert sum(n.type == "neuron" for n in patch.graph.nodes.values()) == 2 * 12 + 1
     frames = SR // 2
-    np.testing.assert_allclose(patch.render(frames=frames), res.run(frames), atol=1e-9, rtol=0)
+    # exact mode (libm's tanh, as the trainer's run); the fast mode is 1e-9 off per tanh, and
+    # the reservoir's feedback through the readout grows that to a few 1e-6 in half a second
+    np.testing.assert_allclose(patch.render(frames=frames, exact=True), res.run(frames),
+                               atol=1e-9, rtol=0)
+    assert np.abs(patch.render(frames=frames) - res.run(frames)).max() < 1e-4
     patch.compile().set("y.w.x3", 0.0)  # its weights are parameters like any patch's
 
 

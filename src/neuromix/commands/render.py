@@ -24,6 +24,9 @@ def add_arguments(parser) -> None:
                         help="sample format (default float; FLAC uses pcm24)")
     parser.add_argument("--block", type=_args.whole(1, _args.MAX_BLOCK), default=4096,
                         help="frames per block (default 4096)")
+    parser.add_argument("--exact", action="store_true",
+                        help="libm's tanh and sine, no fast-math: bit for bit the reference "
+                             "interpreter (and Faust -double); slower")
     _args.add_progress(parser)
 
 
@@ -40,7 +43,7 @@ def run(args) -> int:
     out = args.output or str(Path(args.patch).with_suffix(f".{args.format or 'wav'}"))
     suffixes = () if args.format else tuple(f".{f}" for f in FORMATS)
     _args.output_path(out, suffixes)
-    compiled = CompiledPatch(graph)
+    compiled = CompiledPatch(graph, exact=args.exact)
     info = render_to_file(compiled, out, seconds, fmt=args.format, subtype=args.subtype,
                           block=args.block, progress=_args.progress(args))
     clipped = f", {info['clipped']} samples clipped" if info["clipped"] else ""

@@ -31,7 +31,7 @@ from neuromix.nodes import get as node_type
 
 class _RefContext(EmitContext):
     def __init__(self, node, sr, seed, index):
-        super().__init__(node, sr, seed, index)
+        super().__init__(node, sr, seed, index, exact=True)
         self.state_names = {st.name: f"S_{i}" for i, st in enumerate(self.type.state)}
         self.out_names = {port: f"O_{i}" for i, port in enumerate(self.type.output_ports(node))}
         self.buffer_names = {b.name: f"B_{i}" for i, b in enumerate(self.type.buffers)}

@@ -18,6 +18,7 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.writer import BlockWriter
 from neuromix.io.atomic import replace, temporary_beside
 
 SUBTYPES = {"float": "FLOAT", "pcm24": "PCM_24", "pcm16": "PCM_16"}
@@ -73,7 +74,8 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
                    block: int = _config.DEFAULT_BLOCK, progress: bool | None = None) -> dict:
     """Stream a render to ``path`` (WAV or FLAC) through a temporary file renamed at the end.
 
-    Memory stays flat however long the render. If anything interrupts it (Ctrl-C included),
+    Memory stays flat however long the render, and the file is written on a background thread
+    while the next block renders. If anything interrupts it (Ctrl-C, a full disk),
     the temporary file is removed and nothing appears under the final name. Returns a summary
     (frames, channels, peak, clipped samples).
     """
@@ -89,25 +91,20 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
         subtype = "pcm24"  # FLAC stores integers only
     n = frames_for(compiled.sr, seconds, None)
     tmp = temporary_beside(path)
-    peak, clipped = 0.0, 0
     bar = _progress(n, compiled.sr, progress)
     try:
         compiled.reset()
         with sf.SoundFile(tmp, "w", samplerate=int(round(compiled.sr)), channels=compiled.channels,
                           subtype=SUBTYPES[subtype], format=FORMATS[fmt]) as fh:
-            for size in blocks(n, block):
-                chunk = compiled.process(size)
-                chunk = chunk if compiled.lanes == 1 else chunk[0]
-                if size:
-                    peak = max(peak, float(np.max(np.abs(chunk))))
-                if subtype != "float":
-                    over = np.abs(chunk) > 1.0
-                    if over.any():
-                        clipped += int(over.sum())
-                        chunk = np.clip(chunk, -1.0, 1.0)
-                fh.write(chunk)
-                if bar is not None:
-                    bar.update(size)
+            # the file is written on a thread of its own while the next block renders
+            with BlockWriter(fh, min(block, max(n, 1)), compiled.channels,
+                             clip=subtype != "float") as writer:
+                for size in blocks(n, block):
+                    chunk = compiled.process(size)
+                    writer.write(chunk if compiled.lanes == 1 else chunk[0])
+                    if bar is not None:
+                        bar.update(size)
+            peak, clipped = writer.peak, writer.clipped
         replace(tmp, path)
     finally:
         if bar is not None:

@@ -200,18 +200,20 @@ class Patch:
         return self.graph.sr
 
     def compile(self, lanes: int = 1, exact: bool = False):
-        """The compiled patch (recompiles only when the structure changed); ``exact`` without
-        fast-math, bit for bit what the reference interpreter computes (for tests)."""
+        """The compiled patch (recompiles only when the structure changed); ``exact`` with
+        libm's tanh and sine instead of the fast approximations and without fast-math: bit for
+        bit what the reference interpreter computes (and Faust's ``-double`` build)."""
         from neuromix.engine.compiled import CompiledPatch
 
         return CompiledPatch(self.graph, lanes=lanes, exact=exact)
 
     def render(self, seconds: float | None = None, frames: int | None = None,
-               block: int = _config.DEFAULT_BLOCK):
-        """Render from the initial state: (frames,) for one channel, else (frames, channels)."""
+               block: int = _config.DEFAULT_BLOCK, exact: bool = False):
+        """Render from the initial state: (frames,) for one channel, else (frames, channels);
+        ``exact`` as in :meth:`compile`."""
         from neuromix.engine.render import render
 
-        return render(self.compile(), seconds=seconds, frames=frames, block=block)
+        return render(self.compile(exact=exact), seconds=seconds, frames=frames, block=block)
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the network drawn as in ``neuromix explain`` and a player of one

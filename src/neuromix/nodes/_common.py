@@ -37,6 +37,21 @@ def rising(ctx, signal: str, prev: str = "prev") -> tuple[str, list[str]]:
     return edge, [f"{x} = {signal}", f"{edge} = {last} <= 0.0 and {x} > 0.0", f"{last} = {x}"]
 
 
+def sin2pi(ctx, t: str) -> str:
+    """``sin(2π·t)``: libm in exact mode, else the fast approximation (``compiler/approx.py``)."""
+    return f"math.sin({TWO_PI} * {t})" if ctx.exact else f"approx.sin2pi({t})"
+
+
+def sin(ctx, x: str) -> str:
+    """``sin(x)``: libm in exact mode, else the fast approximation."""
+    return f"math.sin({x})" if ctx.exact else f"approx.sin({x})"
+
+
+def cos(ctx, x: str) -> str:
+    """``cos(x)``: libm in exact mode, else the fast approximation."""
+    return f"math.cos({x})" if ctx.exact else f"approx.cos({x})"
+
+
 def fold_lines(ctx, x: str, y: str) -> list[str]:
     """Lines folding ``x`` back and forth into −1..1 (a triangle fold: identity inside) into ``y``."""
     t = ctx.tmp("fold")

@@ -98,7 +98,7 @@ def _emit_learner(ctx):
         xs.append(x)
     u, y, e = ctx.tmp("u"), ctx.tmp("y"), ctx.tmp("e")
     lines.append(f"{u} = " + " + ".join([bias] + [f"{w} * {x}" for w, x in zip(weights, xs)]))
-    lines += [f"{y} = {act.code(u)}", f"{e} = {ctx.p('target')} - {y}",
+    lines += [f"{y} = {act.expr(u, ctx.exact)}", f"{e} = {ctx.p('target')} - {y}",
               f"{ctx.out()} = {y}", f"{ctx.out('error')} = {e}"]
     energy, power, inv = _power_lines(ctx, xs, lambda k: ctx.at("power", k))
     lines += power + [f"if {ctx.p('freeze')} <= 0.5:"]  # powers stay current while frozen
@@ -215,7 +215,7 @@ def _emit_net(ctx):
                   f"    for {i} in range({fan}):",
                   f"        {u} += {at(w, f'{j} * {row} + {i}')} * {at(below, i)}",
                   f"    {at(layer['u'], j)} = {u}",
-                  f"    {at(layer['a'], j)} = {ACTIVATIONS[act].code(u)}"]
+                  f"    {at(layer['a'], j)} = {ACTIVATIONS[act].expr(u, ctx.exact)}"]
         below = layer["a"]
     y, e = ctx.tmp("y"), ctx.tmp("e")
     lines += [f"{y} = {at(layers[-1]['a'])}", f"{e} = {ctx.p('target')} - {y}",

@@ -73,7 +73,8 @@ def _emit_wavefolder(ctx):
     x, y = ctx.tmp("x"), ctx.out()
     lines = [f"{x} = {ctx.p('gain')} * {ctx.p('in')} + {ctx.p('bias')}"]
     if ctx.opt("shape") == "sine":
-        return lines + [f"{y} = math.sin(1.5707963267948966 * {x})"]
+        fast = f"approx.sin2pi(0.25 * {x})"  # sin(π/2·x)
+        return lines + [f"{y} = " + (f"math.sin(1.5707963267948966 * {x})" if ctx.exact else fast)]
     return lines + fold_lines(ctx, x, y)
 
 
