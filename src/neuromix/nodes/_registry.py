@@ -130,6 +130,7 @@ class NodeType:
     flush: tuple[str, ...] = field(default=())
     dynamic_outputs: Callable | None = None
     check: Callable | None = None  # check(node) raises PatchError for bad structural options
+    summary: Callable | None = None  # summary(node) -> one line for `neuromix info` (big nodes)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

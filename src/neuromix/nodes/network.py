@@ -266,6 +266,27 @@ def shape(node) -> tuple[int, int, int]:
     return arrays["w"].shape[0], arrays["in"].shape[1], arrays["readout"].shape[0]
 
 
+def summary(node) -> str:
+    """One line for ``neuromix info``: size, activation, sparsity, spectral radius, dtype.
+
+    Examples
+    --------
+    >>> from neuromix.graph.graph import Node
+    >>> summary(Node("n", "network", options={"w": [[0.0, 0.5], [0.5, 0.0]]}))
+    '2 neurons, tanh, 0 inputs, 1 readout, 2 of 4 weights non-zero (50%), spectral radius 0.5, float64'
+    """
+    a = network_arrays(node)
+    n, _, k = shape(node)
+    nonzero = int(np.count_nonzero(a["w"]))
+    radius = float(np.max(np.abs(np.linalg.eigvals(a["w"])))) if n <= 1024 else float("nan")
+    act = node.options.get("act", "tanh")
+    dtype = node.options.get("dtype", "float64")
+    source = f", weights from {node.options['weights']}" if node.options.get("weights") else ""
+    return (f"{n} neurons, {act}, {a['in'].shape[1]} inputs, {k} readout{'s' * (k > 1)}, "
+            f"{nonzero} of {n * n} weights non-zero ({100 * nonzero / (n * n):.0f}%), "
+            f"spectral radius {radius:.3g}, {dtype}{source}")
+
+
 # -- addresses: one per entry, in the order the block is laid out -------------------------
 def _entries(name):
     def entries(node):
@@ -432,14 +453,16 @@ def _emit(ctx):
         view = ctx.block(name)
         return local(ctx.rate(f"{view}.astype(np.float32)") if f32 else view, name)
 
-    dt = "np.float32" if f32 else "np.float64"
     arrays = [block(a) for a in ("w", "in", "bias", "leak", "feedback", "readout",
                                  "readout_bias", "direct")]
     xs, ys = ctx.view("x"), ctx.view("y")  # the state in float64, kept across blocks
     x = local(ctx.rate(f"{xs}.astype(np.float32)"), "x32") if f32 else local(xs, "x")
     y = local(ctx.rate(f"{ys}.astype(np.float32)"), "y32") if f32 else local(ys, "y")
-    xin, u, z = (local(ctx.rate(f"np.zeros({size}, {dt})"), name)
-                 for size, name in ((n_in, "xin"), (n, "u"), (k, "z")))
+    if f32:
+        xin, u, z = (local(ctx.rate(f"np.zeros({size}, np.float32)"), name)
+                     for size, name in ((n_in, "xin"), (n, "u"), (k, "z")))
+    else:  # scratch in the node's buffers: no numpy call for numba to type
+        xin, u, z = (local(ctx.view(name), name) for name in ("xin", "u", "z"))
     consts = local(ctx.use(__name__, "CONSTANTS_32" if f32 else "CONSTANTS_64"), "c")
     started, start, start_out = ctx.s("started"), ctx.block("state"), ctx.block("start_out")
     i = ctx.tmp("i")
@@ -478,7 +501,10 @@ register(NodeType(
     outputs=("out",),
     state=(State("started", 0.0),),
     buffers=(Buffer("x", lambda ctx: shape(ctx.node)[0]),
-             Buffer("y", lambda ctx: shape(ctx.node)[2])),
+             Buffer("y", lambda ctx: shape(ctx.node)[2]),
+             Buffer("xin", lambda ctx: shape(ctx.node)[1]),  # scratch: this sample's inputs,
+             Buffer("u", lambda ctx: shape(ctx.node)[0]),  # the drive,
+             Buffer("z", lambda ctx: shape(ctx.node)[2])),  # the new readouts
     arrays=tuple(ParamArray(name, _entries(name)) for name in ARRAYS),
     options=(Option("neurons", None, kind=int, lo=1, hi=MAX_NEURONS,
                     doc="N (optional when w, bias or state is given)"),
@@ -490,5 +516,5 @@ register(NodeType(
                for name in ARRAYS)),
     inputs="list", category="neurons",
     dynamic_outputs=lambda node: [f"y{o}" for o in range(1, shape(node)[2])],
-    check=_check,
+    check=_check, summary=summary,
 ))
