@@ -313,21 +313,21 @@ def _entries(name):
 
 # -- the step, compiled once per dtype and shared by every patch through numba's cache ----
 @numba.njit(inline="always")
-def _drive(w, win, bias, fb, x, y, xin, u):
+def _drive(w, win, bias, fb, x, y, xin, u, c):
     """u = bias + In·xin + Fb·y + W·x (W row-major, In and Fb column-major)."""
     n = len(bias)
     for i in range(n):
         u[i] = bias[i]
-    for c in range(len(xin)):
-        v = xin[c]
+    for col in range(len(xin)):
+        v = xin[col]
         for i in range(n):
-            u[i] += win[c * n + i] * v
-    for c in range(len(y)):
-        v = y[c]
+            u[i] += win[col * n + i] * v
+    for col in range(len(y)):
+        v = y[col]
         for i in range(n):
-            u[i] += fb[c * n + i] * v
+            u[i] += fb[col * n + i] * v
     full = n - n % 4
-    zero = u[0] * 0
+    zero = c[13]  # of the group's dtype (u[0] * 0 would be float64: a float32 sum in double)
     for i in range(0, full, 4):  # four rows at once: each x[j] loaded once for all four
         a0, a1, a2, a3 = zero, zero, zero, zero
         r0, r1, r2, r3 = i * n, (i + 1) * n, (i + 2) * n, (i + 3) * n
@@ -352,7 +352,7 @@ def _drive(w, win, bias, fb, x, y, xin, u):
 def _settle_tanh(u, leak, x, xs, c, exact):
     """x = leak·tanh(u) + (1 − leak)·x, tiny values flushed; xs (float64) gets a copy.
 
-    ``c`` holds the constants in the group's dtype: TANH_P, TANH_Q, clamp, flush level, 1."""
+    ``c`` holds the constants in the group's dtype: TANH_P, TANH_Q, clamp, flush level, 1, 0."""
     n = len(u)
     if exact:
         for i in range(n):
@@ -371,7 +371,7 @@ def _settle_tanh(u, leak, x, xs, c, exact):
 def _settle(a, leak, x, xs, c):
     for i in range(len(a)):
         v = leak[i] * a[i] + (c[12] - leak[i]) * x[i]
-        x[i] = v if abs(v) > c[11] else v * 0
+        x[i] = v if abs(v) > c[11] else c[13]
         xs[i] = x[i]
 
 
@@ -393,7 +393,7 @@ def _readout(ro, rb, direct, x, y, ys, z):
 @numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
 def tanh_step_fast(w, win, bias, leak, fb, ro, rb, direct, x, xs, y, ys, xin, u, z, c):
     """One step of a tanh network: vectorised sums and the rational tanh."""
-    _drive(w, win, bias, fb, x, y, xin, u)
+    _drive(w, win, bias, fb, x, y, xin, u, c)
     _settle_tanh(u, leak, x, xs, c, False)
     _readout(ro, rb, direct, x, y, ys, z)
 
@@ -401,21 +401,21 @@ def tanh_step_fast(w, win, bias, leak, fb, ro, rb, direct, x, xs, y, ys, xin, u,
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def tanh_step_exact(w, win, bias, leak, fb, ro, rb, direct, x, xs, y, ys, xin, u, z, c):
     """As tanh_step_fast, in the written order of operations and with libm's tanh."""
-    _drive(w, win, bias, fb, x, y, xin, u)
+    _drive(w, win, bias, fb, x, y, xin, u, c)
     _settle_tanh(u, leak, x, xs, c, True)
     _readout(ro, rb, direct, x, y, ys, z)
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
-def drive_fast(w, win, bias, fb, x, y, xin, u):
+def drive_fast(w, win, bias, fb, x, y, xin, u, c):
     """The drive u alone (another activation follows in the kernel, then finish_fast)."""
-    _drive(w, win, bias, fb, x, y, xin, u)
+    _drive(w, win, bias, fb, x, y, xin, u, c)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def drive_exact(w, win, bias, fb, x, y, xin, u):
+def drive_exact(w, win, bias, fb, x, y, xin, u, c):
     """As drive_fast, in the written order of operations."""
-    _drive(w, win, bias, fb, x, y, xin, u)
+    _drive(w, win, bias, fb, x, y, xin, u, c)
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
@@ -432,7 +432,7 @@ def finish_exact(a, leak, ro, rb, direct, x, xs, y, ys, z, c):
     _readout(ro, rb, direct, x, y, ys, z)
 
 
-CONSTANTS = TANH_P + TANH_Q + (TANH_CLAMP, 1e-30, 1.0)
+CONSTANTS = TANH_P + TANH_Q + (TANH_CLAMP, 1e-30, 1.0, 0.0)
 CONSTANTS_64 = np.array(CONSTANTS, dtype=np.float64)
 CONSTANTS_32 = np.array(CONSTANTS, dtype=np.float32)
 
@@ -478,7 +478,7 @@ def _emit(ctx):
     else:  # another activation: applied here, element by element
         v = ctx.tmp("v")
         lines += [f"{ctx.use(__name__, 'drive_' + mode)}({w}, {win}, {bias}, {fb}, {x}, {y}, "
-                  f"{xin}, {u})",
+                  f"{xin}, {u}, {consts})",
                   f"for {i} in range({n}):", f"    {v} = {u}[{i}]",
                   f"    {u}[{i}] = {ACTIVATIONS[act].code(v)}",
                   f"{ctx.use(__name__, 'finish_' + mode)}({u}, {leak}, {ro}, {rb}, {direct}, "
