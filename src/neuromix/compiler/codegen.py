@@ -338,13 +338,18 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
         "        i0 = 0",
         "        while i0 < n:",
         "            m = n - i0",
+        # a branch-free scan first (SIMD): with 16k weights and nothing gliding, that is all
+        "            moving = 0",
         "            for k in range(params.shape[1]):",
-        "                target = params[lane, k]",
-        "                d = (cur[lane, k] - target) * decay",
-        f"                cur[lane, k] = target + d if abs(d) > {SMOOTH_SNAP!r} * (1.0 + abs(target)) "
+        "                moving += cur[lane, k] != params[lane, k]",
+        "            if moving:",
+        "                for k in range(params.shape[1]):",
+        "                    target = params[lane, k]",
+        "                    d = (cur[lane, k] - target) * decay",
+        f"                    cur[lane, k] = target + d if abs(d) > {SMOOTH_SNAP!r} * (1.0 + abs(target)) "
         "else target",
-        "                if not d == 0.0:",
-        f"                    m = min(m, {_config.SMOOTH_STEP})",
+        "                    if not d == 0.0:",
+        f"                        m = min(m, {_config.SMOOTH_STEP})",
         *("            " + line for line in param_loads + prelude),
         "            for i in range(i0, i0 + m):",
         *("                " + line for line in body),
