@@ -8,9 +8,9 @@ recurrent connection one sample late. For each size and precision it prints, in 
   ``math.tanh``, in the same precision), the shape the issue measured;
 - × real time of the C++ Eigen/RTNeural-style anchor, if ``benchmarks/anchors`` provides
   ``eigen_speed(n, dtype)`` (skipped otherwise);
-- the cold compile time: a child process with an empty NEUROMIX_CACHE that builds the patch,
-  compiles it and runs 16 frames (the node's library step is compiled once per install and
-  cached by numba, as it would be for a user).
+- the cold compile time: a child process with an empty NEUROMIX_CACHE that loads the patch
+  (a YAML file, its weights in an .npz beside it), compiles it and runs 16 frames (the node's
+  library step is compiled once per install and cached by numba, as it would be for a user).
 
 Before timing, the network's render is checked against the plain loop (1e-5: the node's
 rational tanh differs from ``math.tanh`` by 2e-8 per step).
@@ -54,13 +54,14 @@ def weights(n: int, seed: int = 0) -> dict[str, np.ndarray]:
             "readout": rng.standard_normal((1, n)) / math.sqrt(n)}
 
 
-def build(n: int, dtype: str) -> nm.Patch:
-    p = nm.Patch(sr=SR)
-    s = p.sine(FREQ, name="s")
-    a = weights(n)
-    p.out(p.network(dtype=dtype, name="net", inputs=[s], w=a["w"].tolist(), in_=a["in"].tolist(),
-                    bias=a["bias"].tolist(), readout=a["readout"].tolist()))
-    return p
+def build(n: int, dtype: str, folder: Path) -> nm.Patch:
+    """The net as a user keeps it: a patch file, its weights in an .npz beside it."""
+    np.savez(folder / f"net{n}.npz", **weights(n))
+    path = folder / f"net{n}_{dtype}.yaml"
+    path.write_text(f"neuromix: 1\nsr: {SR}\nnodes:\n  s: {{type: sine, freq: {FREQ}}}\n"
+                    f"  net: {{type: network, dtype: {dtype}, weights: net{n}.npz, "
+                    f"inputs: [s]}}\nout: net\n")
+    return nm.load(path)
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
@@ -105,13 +106,13 @@ def best_speed(fn, frames: int, rounds: int) -> float:
     return frames / SR / best
 
 
-def cold_compile(n: int, dtype: str) -> float:
-    """Seconds for a child with an empty kernel cache to build, compile and run 16 frames."""
-    code = ("import sys; sys.path[:0] = [%r, %r]\n"
+def cold_compile(n: int, dtype: str, folder: Path) -> float:
+    """Seconds for a child with an empty kernel cache to load, compile and run 16 frames."""
+    code = ("import sys; sys.path[:0] = [%r]\n"
             "import time; t = time.perf_counter()\n"
-            "from bench_network import build\n"
-            "build(%d, %r).compile().process(16)\n"
-            "print(time.perf_counter() - t)") % (str(HERE), str(SRC), n, dtype)
+            "import neuromix as nm\n"
+            "nm.load(%r).compile().process(16)\n"
+            "print(time.perf_counter() - t)") % (str(SRC), str(folder / f"net{n}_{dtype}.yaml"))
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NEUROMIX_CACHE": cache}
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
@@ -144,11 +145,17 @@ def main(argv=None) -> int:
         print("(benchmarks/anchors.eigen_speed not available: no C++ anchor in this run)")
     print(f"{'N':>5} {'dtype':>8} {'network':>9} {'plain':>9} {'ratio':>6} {'C++':>9} "
           f"{'vs C++':>7} {'cold s':>7}")
+    with tempfile.TemporaryDirectory() as folder:
+        run(sizes, args, eigen, Path(folder))
+    return 0
+
+
+def run(sizes, args, eigen, folder: Path) -> None:
     for n in sizes:
         for dtype in ("float64", "float32"):
             seconds = args.seconds or (0.2 if args.quick else min(10.0, 2e9 / (n * n) / SR))
             frames = int(seconds * SR)
-            compiled = build(n, dtype).compile()
+            compiled = build(n, dtype, folder).compile()
             check = min(frames, 4800)
             gap = np.abs(render(compiled, frames=check) - plain(n, dtype, check)).max()
             if not gap < (1e-5 if dtype == "float64" else 1e-3):
@@ -161,11 +168,10 @@ def main(argv=None) -> int:
             mine = best_speed(node, frames, args.rounds)
             theirs = best_speed(lambda: plain(n, dtype, frames), frames, args.rounds)
             cpp = eigen(n, dtype) if eigen else None
-            cold = cold_compile(n, dtype)
+            cold = cold_compile(n, dtype, folder)
             cpp_text = f"{cpp:8.1f}x {mine / cpp:6.2f}" if cpp else f"{'-':>9} {'-':>7}"
             print(f"{n:>5} {dtype:>8} {mine:8.1f}x {theirs:8.1f}x {mine / theirs:6.2f} "
                   f"{cpp_text} {cold:7.2f}", flush=True)
-    return 0
 
 
 if __name__ == "__main__":
