@@ -493,7 +493,10 @@ register(NodeType(
                "recurrent layer): every recurrent connection one sample late, so a step is one "
                "matrix-vector product and the activation over the whole group, leaky per neuron, "
                "with output feedback and K linear readouts (main output: readout 0, ports y1, "
-               "y2...). Weights inline or from an .npy/.npz file beside the patch ('weights'); "
+               "y2...): u = bias + w·x[n−1] + in·inputs + feedback·y[n−1], x = leak·act(u) + "
+               "(1 − leak)·x[n−1], y = readout_bias + readout·x + direct·y[n−1], starting from "
+               "x[−1] = state and y[−1] = start_out. 'dtype: float32' runs the group in single "
+               "precision. Weights inline or from an .npy/.npz file beside the patch ('weights'); "
                "every entry is a parameter: id.w.<i>.<j> (neuron j into i), id.in.<i>.<input>, "
                "id.bias.<i>, id.leak.<i>, id.fb.<i>.<k>, id.out.<k>.<j>, id.out.<k>.bias, "
                "id.out.<k>.y.<l>, id.state.<i> (x before the first sample), id.out.<k>.start.",
