@@ -242,3 +242,27 @@ def test_arrays_default_and_read_back():
     got = network_arrays(Node("n", "network", options={"neurons": 3}))
     assert got["leak"].tolist() == [1, 1, 1] and got["readout"].tolist() == [[1, 0, 0]]
     assert got["w"].shape == (3, 3) and not got["w"].any()
+
+
+def test_float32_with_another_activation():
+    a = arrays(n=5, seed=7)
+    a["w"] *= 0.5
+    f64 = patch(a, act="softsign").render(frames=1000)
+    f32 = patch(a, act="softsign", dtype="float32").render(frames=1000)
+    assert np.array_equal(f32.astype(np.float32), f32)
+    np.testing.assert_allclose(f32, f64, atol=1e-4, rtol=0)
+
+
+def test_info_summarises_instead_of_listing_every_weight():
+    from neuromix.commands.info import describe
+
+    a = arrays(n=40, inputs=2, outs=2)
+    a["w"][a["w"] < 0.2] = 0.0
+    text = describe(patch(a).graph)
+    assert len(text.splitlines()) < 40
+    radius = np.max(np.abs(np.linalg.eigvals(a["w"])))
+    nonzero = np.count_nonzero(a["w"])
+    assert (f"40 neurons, tanh, 2 inputs, 2 readouts, {nonzero} of 1600 weights non-zero"
+            in text) and f"spectral radius {radius:.3g}, float64" in text
+    assert "res.w.0.0 … res.w.39.39  (1600 values)" in text
+    assert "s.freq" in text  # the other nodes' parameters as before
