@@ -61,7 +61,7 @@ def loads(text: str, filename: str | None = None) -> Graph:
     from neuromix.compiler.passes import plan_graph
 
     try:
-        graph, lines = _build(doc)
+        graph, lines = _build(doc, str(Path(filename).parent) if filename else None)
         plan = plan_graph(graph)  # validates, and finds loops without delay while lines are known
         if "midi" in doc:
             _check_midi(doc, graph, plan)
@@ -194,8 +194,10 @@ def _inputs(section, node_id: str, kind: str | None, line) -> list[Input]:
     return result
 
 
-def _build(doc) -> tuple[Graph, dict]:
+def _build(doc, base: str | None = None) -> tuple[Graph, dict]:
+    """The graph and the line of every node and field; file options resolve inside ``base``."""
     from neuromix.nodes import registry
+    from neuromix.nodes._registry import FilePath
 
     if not isinstance(doc, dict):
         raise PatchError("a patch file is a mapping with 'nodes:' and 'out:'", line=1)
@@ -248,7 +250,10 @@ def _build(doc) -> tuple[Graph, dict]:
             elif nt.param(key) is not None:
                 node.params[key] = _value(value, key, nid, kline)
             elif nt.option(key) is not None:
-                node.options[key] = _plain(value)
+                value = _plain(value)
+                if nt.option(key).kind is FilePath and isinstance(value, str):
+                    value = FilePath(value, base)  # relative to the patch file, not the cwd
+                node.options[key] = value
             else:
                 valid = [p.name for p in nt.params] + [o.name for o in nt.options]
                 valid += ["inputs"] if nt.inputs else []
