@@ -1,6 +1,7 @@
 """Every node type is a real, documented method of Patch: dir, help and inspect see it."""
 
 import inspect
+import keyword
 import pydoc
 
 import pytest
@@ -23,17 +24,18 @@ def test_signature_and_docstring_come_from_the_registry(name):
     nt = registry()[name]
     method = getattr(Patch, name)
     sig = inspect.signature(method)
-    expected = ["self"] + [s.name + ("_" if s.name == "in" else "") for s in nt.params]
-    expected += [o.name for o in nt.options]
+    python = lambda name: name + "_" if keyword.iskeyword(name) else name  # noqa: E731
+    expected = ["self"] + [python(s.name) for s in nt.params]
+    expected += [python(o.name) for o in nt.options]
     expected += (["inputs"] if nt.inputs else []) + ["name"]
     assert list(sig.parameters) == expected
     for spec in nt.params:
-        key = spec.name + ("_" if spec.name == "in" else "")
+        key = python(spec.name)
         assert sig.parameters[key].default == spec.default
         assert f"{key} : float or signal, default {spec.default:g}" in method.__doc__
     for opt in nt.options:
-        assert sig.parameters[opt.name].kind is inspect.Parameter.KEYWORD_ONLY
-        assert sig.parameters[opt.name].default == opt.default
+        assert sig.parameters[python(opt.name)].kind is inspect.Parameter.KEYWORD_ONLY
+        assert sig.parameters[python(opt.name)].default == opt.default
     assert sig.return_annotation is Handle
     assert method.__doc__.startswith(nt.doc) and method.__qualname__ == f"Patch.{name}"
 
