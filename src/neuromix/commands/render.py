@@ -55,11 +55,14 @@ def run(args) -> int:
               f"or give --format wav|flac", file=sys.stderr)
         return 2
     compiled = CompiledPatch(graph)
+    compiled.compile_now(f"{args.patch} ({len(graph.nodes)} nodes, first time)")
     info = render_to_file(compiled, out, seconds, fmt=args.format, subtype=args.subtype,
                           block=args.block, progress=args.progress)
     clipped = f", {info['clipped']} samples clipped" if info["clipped"] else ""
     print(f"wrote {info['path']}: {seconds:g} s, {info['channels']} ch, {info['sr']:g} Hz, "
           f"peak {info['peak']:.3f}{clipped}")
+    for record in compiled.blowups.values():
+        print(record.message(), file=sys.stderr)
     return 0
 
 

@@ -266,6 +266,8 @@ class _Reader:
             key = (e.src.node, self.port(e.src))
             if e.delay >= 2:
                 longest[key] = max(longest.get(key, 0), e.delay)
+            elif e.delay == 1 and self._own_last(e):
+                pass  # its own output before it is overwritten: the value a sample ago
             elif e.delay == 1 and self.position[e.dst] >= self.position[e.src.node]:
                 if key not in self.z1:
                     self.z1[key] = layout.add_state(StateSlot(_out_slot(*key) + "@z1", None, 0.0))
@@ -279,10 +281,15 @@ class _Reader:
     def port(self, ref) -> str:
         return ref.port or node_type(self.graph.nodes[ref.node].type).outputs[0]
 
+    def _own_last(self, e: Edge) -> bool:
+        """A neuron hearing itself: it reads every input before it writes its output."""
+        return e.src.node == e.dst and self.graph.nodes[e.dst].type == "neuron"
+
     def slot(self, e: Edge) -> int | None:
         """The state slot holding the value ``e`` reads, or None for a ring-buffer read."""
         key = (e.src.node, self.port(e.src))
-        if e.delay == 0 or (e.delay == 1 and self.position[e.dst] < self.position[e.src.node]):
+        if e.delay == 0 or (e.delay == 1 and (self.position[e.dst] < self.position[e.src.node]
+                                              or self._own_last(e))):
             return self.out_slot[key]
         if e.delay == 1:
             return self.z1[key]

@@ -33,6 +33,7 @@ from neuromix import _config
 from neuromix.compiler.codegen import Kernel, generate
 from neuromix.compiler.jit import load_kernel
 from neuromix.compiler.passes import plan_graph
+from neuromix.engine.notice import notice
 from neuromix.graph.graph import Graph, nearest
 
 
@@ -105,6 +106,21 @@ class CompiledPatch:
             self._guard()
         self.frames_done += n
         return out[0] if self.lanes == 1 else out
+
+    def compile_now(self, label: str | None = None) -> None:
+        """Compile the kernel (or load it from the cache) before the first block.
+
+        When ``label`` is given and that takes longer than half a second, says so on stderr
+        (``compiling LABEL...``), with a spinner while it works when stderr is a terminal.
+        """
+        fn = lambda: self._fn(0, self.params, self.current, self._decay, self.state,  # noqa: E731
+                              self.buffers, self._out, self.guard, self.kernel.ints,
+                              self.kernel.floats)
+        if label is None:
+            fn()
+            return
+        with notice(f"compiling {label}"):
+            fn()
 
     def index(self, address: str) -> int:
         """The position of a parameter address in the flat array; KeyError with a hint."""
