@@ -327,8 +327,10 @@ def _plain_neuron(node: Node, own: dict, edges: dict, reader: _Reader) -> bool:
     """A neuron whose bias and weights are constants and whose inputs are slot reads."""
     if node.type != "neuron" or ("pc", "bias") not in own:
         return False
-    return all(("wc", inp.key) in own and reader.slot(edges[(node.id, f"in:{inp.key}")]) is not None
-               for inp in node.inputs)
+    bias = own[("pc", "bias")]
+    return all(own.get(("wc", inp.key)) == bias + 1 + k  # weights follow the bias in the row
+               and reader.slot(edges[(node.id, f"in:{inp.key}")]) is not None
+               for k, inp in enumerate(node.inputs))
 
 
 def _group_lines(group: list[tuple[int, Node, dict]], edges: dict, reader: _Reader,
@@ -341,12 +343,16 @@ def _group_lines(group: list[tuple[int, Node, dict]], edges: dict, reader: _Read
     default = node_type("neuron").option("act").default
     act_of = [node.options.get("act", default) for _, node, _ in group]
     acts = sorted(set(act_of))
-    rows, srcs, weights = [0], [], []
+    rows, starts, lengths = [0], [], []  # per neuron, its inputs as runs of adjacent slots
     for _, node, own in group:
         for inp in node.inputs:
-            srcs.append(reader.slot(edges[(node.id, f"in:{inp.key}")]))
-            weights.append(own[("wc", inp.key)])
-        rows.append(len(srcs))
+            slot = reader.slot(edges[(node.id, f"in:{inp.key}")])
+            if len(starts) > rows[-1] and starts[-1] + lengths[-1] == slot:
+                lengths[-1] += 1
+            else:
+                starts.append(slot)
+                lengths.append(1)
+        rows.append(len(starts))
     n = len(group)
     col = {
         "out": tables.add_ints([own[("o", "out")] for _, _, own in group]),
@@ -354,13 +360,19 @@ def _group_lines(group: list[tuple[int, Node, dict]], edges: dict, reader: _Read
         "guard": tables.add_ints([j for j, _, _ in group]),
         "act": tables.add_ints([acts.index(a) for a in act_of]),
         "row": tables.add_ints(rows),
-        "src": tables.add_ints(srcs or [0]),
-        "w": tables.add_ints(weights or [0]),
+        "start": tables.add_ints(starts or [0]),
+        "len": tables.add_ints(lengths or [0]),
     }
     lines = [f"for g in range({n}):",
-             f"    u = pc[it[{col['bias']} + g]]",
-             f"    for e in range(it[{col['row']} + g], it[{col['row']} + g + 1]):",
-             f"        u += pc[it[{col['w']} + e]] * st[it[{col['src']} + e]]"]
+             f"    w = it[{col['bias']} + g]",
+             "    u = pc[w]",
+             "    w += 1",
+             f"    for q in range(it[{col['row']} + g], it[{col['row']} + g + 1]):",
+             f"        s0 = it[{col['start']} + q]",
+             f"        ln = it[{col['len']} + q]",
+             "        for e in range(ln):",
+             "            u += pc[w + e] * st[s0 + e]",
+             "        w += ln"]
     if len(acts) == 1:
         lines.append(f"    v = {ACTIVATIONS[acts[0]].code('u')}")
     else:
