@@ -72,7 +72,8 @@ def test_a_dense_group_becomes_one_loop_and_matches_the_reference():
     p.out(net[0], net[-1])
     compiled = p.compile(exact=True)
     assert "for g in range(" not in compiled.kernel.source  # ring-buffer reads keep it unrolled
-    np.testing.assert_allclose(compiled.process(300), run_reference(p.graph, 300), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(compiled.process(300), run_reference(p.graph, 300),
+                               atol=1e-12, rtol=0)
 
     q = nm.Patch(sr=48000)
     s = q.sine(220)
@@ -109,7 +110,8 @@ def test_a_long_waveshaper_table_is_an_array_and_matches_the_reference():
     p.out(p.waveshaper(p.sine(110), drive=1.3, table=table))
     compiled = p.compile(exact=True)
     assert len(compiled.kernel.source) < 20000
-    np.testing.assert_allclose(compiled.process(200), run_reference(p.graph, 200), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(compiled.process(200), run_reference(p.graph, 200),
+                               atol=1e-12, rtol=0)
 
 
 def test_a_hostile_node_id_never_reaches_the_kernel_source():

@@ -70,7 +70,8 @@ class Layout:
 
     params: list[tuple[str, float]] = field(default_factory=list)
     state: list[StateSlot] = field(default_factory=list)
-    buffers: list[tuple[str, str | None, int, int]] = field(default_factory=list)  # name,node,off,size
+    # name, node, offset, size
+    buffers: list[tuple[str, str | None, int, int]] = field(default_factory=list)
     channels: int = 1
 
     @property

@@ -47,7 +47,7 @@ class Blowup:
     times: int = 1
 
     def message(self) -> str:
-        """One line for people, e.g. ``node 'a' blew up at 0.02 s and was reset; 540 samples muted``."""
+        """One line for people: ``node 'a' blew up at 0.02 s and was reset; 540 samples muted``."""
         again = f" ({self.times} times)" if self.times > 1 else ""
         return (f"node '{self.node}' blew up at {self.seconds:.3g} s{again} and was reset; "
                 f"{self.muted} samples muted")
