@@ -174,12 +174,13 @@ class CompiledPatch:
             hit = np.flatnonzero(muted)
             start = self.frames_done + (int(self.guard[hit[0], j, 1]) if len(hit) else 0)
             count = int(muted.max())
+            if nid not in self.blown_up:  # callers may clear this list to watch for new ones
+                self.blown_up.append(nid)
             if nid in self.blowups:
                 record = self.blowups[nid]
                 record.times += 1
                 record.muted += count
             else:
-                self.blown_up.append(nid)
                 self.blowups[nid] = Blowup(nid, start / self.sr, count)
         self.guard[:] = 0.0
         for i, slot in enumerate(layout.state):
