@@ -25,6 +25,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/neuromix nodes --markdown > docs/nodes.md
+	$(BIN)/python tools/docsite.py -o site
 
 clean:
-	rm -rf $(VENV) out
+	rm -rf $(VENV) out site

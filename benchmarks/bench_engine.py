@@ -2,10 +2,17 @@
 
 For each of the three reference patches (``reference_loops.py``) it renders 60 s at 48 kHz and
 prints × real time (median of several rounds; the machines are shared and noisy) for neuromix
-(CompiledPatch.process in blocks of 4096), the hand-written fused numba loop of the same patch,
-and the same hand loop run by plain CPython (timed on a shorter render and scaled). It first
-proves each hand loop is the same patch: with IEEE-exact arithmetic (no fastmath on either
-side) the hand loop and neuromix agree bit for bit over the whole render.
+(CompiledPatch.process in blocks of 4096, fast mode), the hand-written fused numba loop of the
+same patch (libm's sin and tanh), Faust's ``-double`` build of it (``anchors/``, g++ -O3, where
+``faust`` and ``g++`` are installed; timed in the same rounds) and the same hand loop run by
+plain CPython (timed on a shorter render and scaled). It first proves each hand loop and each
+Faust build is the same patch: neuromix's exact mode (libm, no fastmath), the hand loop without
+fastmath and Faust agree bit for bit over the whole render.
+
+Then the same patches through the command line, as a user renders them: ``neuromix render P
+--seconds 300`` minus ``--seconds 1`` (best of 3 each: the file written included, loading the
+patch and kernel cancels; timed around the command inside its process, as the interpreter's
+start-up varies by seconds on a busy machine), against the Faust binary's 300 s.
 
 Then whole-process timings of ``python -m neuromix render PATCH -o x.wav --seconds 1``: cold
 (fresh process, empty NEUROMIX_CACHE, compile included), warm (second process, cache used) and
@@ -33,11 +40,15 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 sys.path[:0] = [str(HERE), str(SRC)]
 
+from anchors import faust_binary, faust_render  # noqa: E402
 from reference_loops import (  # noqa: E402
-    REFERENCES, SR, build_dual, fused, fused_loop, neuromix_render, python_loop,
+    REFERENCES, SEED, SR, build_dual, fused, fused_loop, neuromix_render, python_loop,
     strict_neuromix)
 from neuromix.compiler.codegen import generate  # noqa: E402
 from neuromix.compiler.passes import plan_graph  # noqa: E402
+from neuromix.nodes.noise import seed_for  # noqa: E402
+
+NOISE_SEED = seed_for(SEED, "z")  # the one noise node of the reference patches (P1)
 
 FLOOR_SCRIPT = """
 import importlib.util, sys, time
@@ -53,6 +64,15 @@ values = np.zeros((1, params))  # target and current parameter values, no glide 
 module.process(64, values, values.copy(), 0.0, np.zeros((1, state)), np.zeros((1, max(buf, 1))),
                np.empty((1, 64, channels)), np.zeros((1, nodes, 2)), np.zeros(1, dtype=np.int64),
                np.zeros(1))  # guard flags, index and float tables (none in this patch)
+"""
+
+CLI_SCRIPT = """
+import sys, time
+from neuromix.cli import main
+t0 = time.perf_counter()
+code = main(sys.argv[1:])
+print(time.perf_counter() - t0)
+sys.exit(code)
 """
 
 MAXRSS_SCRIPT = """
@@ -86,16 +106,26 @@ def speed(frames: int, rounds: int, python_frames: int) -> list[dict]:
         py = python_loop(ref, python_frames)
         py_diff = float(np.max(np.abs(neuromix_render(strict, python_frames) - py)))
         fused(ref)  # compiled above; rounds below time the render only
-        t_nm, t_hand = [], []
-        for _ in range(rounds):  # interleaved, so that a noisy neighbour hits both alike
+        faust_diff = None
+        with tempfile.TemporaryDirectory() as tmp:
+            dump = Path(tmp) / "faust.raw"
+            if faust_render(ref.name, NOISE_SEED, frames, dump) is not None:
+                faust_diff = float(np.max(np.abs(np.fromfile(dump)
+                                                 - neuromix_render(strict, frames))))
+        t_nm, t_hand, t_faust = [], [], []
+        for _ in range(rounds):  # interleaved, so that a noisy neighbour hits all alike
             t_nm.append(timed(neuromix_render, compiled, frames))
             t_hand.append(timed(fused_loop, ref, frames))
+            if faust_diff is not None:
+                t_faust.append(faust_render(ref.name, NOISE_SEED, frames))
         t_py = statistics.median(timed(python_loop, ref, python_frames)[0] for _ in range(3))
         wall_nm, cpu_nm = (statistics.median(t) for t in zip(*t_nm))
         wall_hand, cpu_hand = (statistics.median(t) for t in zip(*t_hand))
         walls = [t for t, _ in t_nm]
+        faust = seconds / statistics.median(t_faust) if t_faust else None
         rows.append(dict(name=ref.name, title=ref.title, neuromix=seconds / wall_nm,
                          hand=seconds / wall_hand, python=(python_frames / SR) / t_py,
+                         faust=faust, faust_diff=faust_diff,
                          ratio=wall_hand / wall_nm, cpu_ratio=cpu_hand / cpu_nm,
                          strict_diff=max(strict_diff, py_diff), fast_diff=fast_diff,
                          spread=(min(walls) / wall_nm, max(walls) / wall_nm)))
@@ -112,6 +142,39 @@ def _run_seconds(cmd: list[str], env: dict) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t0
+
+
+def through_the_cli(work: Path, seconds: float, rounds: int) -> list[dict]:
+    """× real time of the ``neuromix render`` command (a file written) and of the Faust binary:
+    the best ``seconds`` render minus the best one-second one (loading the patch and the kernel
+    cancel), of ``rounds`` each, interleaved. The command's time is taken inside its process,
+    around ``neuromix.cli.main``: the interpreter's start-up (imports, ~1 s) varies by seconds
+    on a busy machine and would swamp a one-second difference; Faust's is its compute()."""
+    env = _env(work / "cache-cli")
+    rows = []
+    for ref in REFERENCES.values():
+        patch_file = work / f"{ref.name}.yaml"
+        ref.build().save(patch_file)
+
+        def render(length: float) -> float:
+            args = ["render", str(patch_file), "-o", str(work / "cli.wav"), "--seconds",
+                    str(length), "--no-progress"]
+            out = subprocess.run([sys.executable, "-c", CLI_SCRIPT, *args], env=env, check=True,
+                                 capture_output=True, text=True).stdout
+            return float(out.split()[-1])
+
+        render(1)  # compile once: the timed runs load the cache
+        exe = faust_binary(ref.name, NOISE_SEED)
+        times: dict[str, list[float]] = {"nm": [], "nm1": [], "faust": []}
+        for _ in range(rounds):
+            times["nm"].append(render(seconds))
+            times["nm1"].append(render(1))
+            if exe:
+                times["faust"].append(faust_render(ref.name, NOISE_SEED, int(seconds * SR)))
+        span = seconds - 1.0
+        rows.append(dict(name=ref.name, neuromix=span / (min(times["nm"]) - min(times["nm1"])),
+                         faust=seconds / min(times["faust"]) if exe else None))
+    return rows
 
 
 def start_up(rounds: int, work: Path) -> dict:
@@ -167,30 +230,55 @@ def main(argv=None) -> int:
                         help="rounds of the start-up timings (default 5)")
     parser.add_argument("--memory-seconds", type=float, default=3600.0,
                         help="length of the long render in the memory test (default 3600)")
+    parser.add_argument("--cli-seconds", type=float, default=300.0,
+                        help="length of the long command-line render (default 300)")
+    parser.add_argument("--cli-rounds", type=int, default=3,
+                        help="rounds of the command-line timings (best; default 3)")
     parser.add_argument("--quick", action="store_true", help="a short run (a few seconds)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.rounds, args.python_seconds = 2.0, 3, 0.1
         args.start_rounds, args.memory_seconds = 1, 60.0
+        args.cli_seconds, args.cli_rounds = 20.0, 1
     frames = int(round(args.seconds * SR))
 
     print(f"render {args.seconds:g} s at {SR:g} Hz, × real time, median of {args.rounds} rounds "
           f"(plain Python: {args.python_seconds:g} s, scaled)")
-    head = (f"{'patch':<7}{'neuromix':>10}{'hand':>9}{'python':>8}{'nm/hand':>9}{'(cpu)':>7}"
-            f"{'exact diff':>12}{'fastmath diff':>15}  spread     what")
+    head = (f"{'patch':<7}{'neuromix':>10}{'hand':>9}{'faust':>8}{'python':>8}{'nm/hand':>9}"
+            f"{'(cpu)':>7}{'nm/faust':>9}{'exact diff':>12}{'faust diff':>12}{'fast diff':>11}"
+            f"  spread     what")
     print(head)
+    kernel = {}
     for r in speed(frames, args.rounds, int(round(args.python_seconds * SR))):
-        print(f"{r['name']:<7}{r['neuromix']:>9.0f}×{r['hand']:>8.0f}×{r['python']:>7.1f}×"
-              f"{r['ratio']:>9.3f}{r['cpu_ratio']:>7.3f}{r['strict_diff']:>12.1e}{r['fast_diff']:>15.1e}"
+        kernel[r["name"]] = r["neuromix"]
+        faust = f"{r['faust']:>7.0f}×" if r["faust"] else f"{'-':>8}"
+        vs_faust = f"{r['neuromix'] / r['faust']:>9.2f}" if r["faust"] else f"{'-':>9}"
+        faust_diff = f"{r['faust_diff']:>12.1e}" if r["faust_diff"] is not None else f"{'-':>12}"
+        print(f"{r['name']:<7}{r['neuromix']:>9.0f}×{r['hand']:>8.0f}×{faust}{r['python']:>7.1f}×"
+              f"{r['ratio']:>9.3f}{r['cpu_ratio']:>7.3f}{vs_faust}{r['strict_diff']:>12.1e}"
+              f"{faust_diff}{r['fast_diff']:>11.1e}"
               f"  {r['spread'][0]:.2f}-{r['spread'][1]:.2f}  {r['title']}")
-    print("nm/hand: speed ratio from wall-clock medians, (cpu) from CPU-time medians (steadier\n"
-          "on a shared machine); exact diff: neuromix vs the hand loop, both without fastmath\n"
-          "(0 = the same patch); fastmath diff: both as timed (LLVM may round a reassociated sum\n"
-          "differently, and feedback can amplify that last bit); spread: fastest and slowest\n"
-          "neuromix round / median")
+    print("neuromix in its default fast mode (approximated sin and tanh); hand: the fused numba\n"
+          "loop with libm; faust: Faust -double, g++ -O3 (- where faust or g++ is missing).\n"
+          "nm/hand: speed ratio from wall-clock medians, (cpu) from CPU-time medians (steadier\n"
+          "on a shared machine); exact diff: neuromix's exact mode vs the hand loop without\n"
+          "fastmath, faust diff: vs Faust (0 = the same patch, sample for sample); fast diff:\n"
+          "the fast mode vs the hand loop (the approximations, grown by feedback where a patch\n"
+          "is chaotic); spread: fastest and slowest neuromix round / median")
 
     with tempfile.TemporaryDirectory(prefix="nm-bench-") as tmp:
         work = Path(tmp)
+        print(f"\nthrough the command line: `neuromix render P --seconds {args.cli_seconds:g}` "
+              f"minus `--seconds 1`, best of {args.cli_rounds}, × real time")
+        print(f"{'patch':<7}{'cli':>8}{'kernel':>9}{'cli/kernel':>12}{'faust':>8}{'cli/faust':>11}")
+        for r in through_the_cli(work, args.cli_seconds, args.cli_rounds):
+            faust = f"{r['faust']:>7.0f}×" if r["faust"] else f"{'-':>8}"
+            vs = f"{r['neuromix'] / r['faust']:>11.2f}" if r["faust"] else f"{'-':>11}"
+            print(f"{r['name']:<7}{r['neuromix']:>7.0f}×{kernel[r['name']]:>8.0f}×"
+                  f"{r['neuromix'] / kernel[r['name']]:>12.2f}{faust}{vs}")
+        print("cli/kernel: the whole render to a file against the bare kernel in process "
+              "(target >= 0.9);\ncli/faust: against Faust's compute() over the long render "
+              "(targets: P1 and P2 >= 1.5)")
         s = start_up(args.start_rounds, work)
         print(f"\nstart-up, whole processes, median of {args.start_rounds}: "
               f"`python -m neuromix render dual.yaml --seconds 1`")

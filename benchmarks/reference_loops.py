@@ -25,7 +25,6 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable
@@ -34,8 +33,7 @@ import numba
 import numpy as np
 
 import neuromix as nm
-from neuromix.compiler.codegen import FASTMATH, FASTMATH_SOURCE, FLUSH_BELOW, generate
-from neuromix.compiler.passes import plan_graph
+from neuromix.compiler.codegen import FASTMATH, FLUSH_BELOW
 from neuromix.engine.compiled import CompiledPatch
 from neuromix.engine.render import render
 from neuromix.nodes.delays import ring_size
@@ -248,13 +246,8 @@ def python_loop(ref: Reference, frames: int) -> np.ndarray:
 
 
 def strict_neuromix(patch: nm.Patch) -> CompiledPatch:
-    """The patch's own neuromix kernel compiled without fastmath (IEEE-exact arithmetic)."""
-    kernel = generate(plan_graph(patch.graph))
-    flag = f"fastmath={FASTMATH_SOURCE}"
-    if flag not in kernel.source:
-        raise RuntimeError("the kernel no longer sets fastmath as expected; update this helper")
-    source = kernel.source.replace(flag, "fastmath=False")
-    return CompiledPatch(patch.graph, kernel=dataclasses.replace(kernel, source=source))
+    """The patch's own neuromix kernel in exact mode (libm, IEEE-exact arithmetic)."""
+    return patch.compile(exact=True)
 
 
 def neuromix_render(compiled: CompiledPatch, frames: int) -> np.ndarray:

@@ -36,3 +36,18 @@ def file_writer(default_name: str):
             return path
         return write
     return fixture
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium(args, tmp_path, budget_ms: int = 10000):
+    """Run Debian's headless chromium on a page (``--dump-dom URL``, ``--screenshot=...``) with
+    the flags this machine needs (as root, closed network); returns the finished process."""
+    import subprocess
+
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--no-first-run", f"--user-data-dir={tmp_path / 'chromium-profile'}",
+           f"--virtual-time-budget={budget_ms}", *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)

@@ -71,3 +71,18 @@ def test_start_up_floor_script_loads_a_real_kernel():
     assert path.exists()
     subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(path), *map(str, sizes)], check=True,
                    capture_output=True)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_faust_build_is_the_same_patch_sample_for_sample(name, tmp_path):
+    """Faust's -double build of each reference patch computes what neuromix's exact mode
+    computes, bit for bit (the benchmark's anchor; skipped without faust and g++)."""
+    from anchors import faust_render
+    from neuromix.nodes.noise import seed_for
+    from reference_loops import SEED
+
+    dump = tmp_path / "faust.raw"
+    if faust_render(name, seed_for(SEED, "z"), FRAMES, dump) is None:
+        pytest.skip("faust or g++ is not installed")
+    exact = neuromix_render(strict_neuromix(REFERENCES[name].build()), FRAMES)
+    np.testing.assert_array_equal(np.fromfile(dump), exact)

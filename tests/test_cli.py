@@ -1,12 +1,17 @@
 """The command line end to end, in real subprocesses."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
+
+from helpers import CHROMIUM, chromium
+from neuromix.commands.demo import is_patch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,10 +67,28 @@ def test_schema_is_json_and_lists_every_node():
     assert set(registry()) <= set(schema["$defs"])
 
 
-def test_demo_renders_examples(tmp_path):
-    result = neuromix("demo", ROOT / "examples", "-o", tmp_path, "--quick", check=False)
+def test_demo_renders_examples_and_a_gallery_that_opens_in_chromium(tmp_path):
+    out = tmp_path / "out"
+    result = neuromix("demo", ROOT / "examples", "-o", out, "--quick", check=False)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "dual_neuron.wav").exists()
+    assert (out / "dual_neuron.wav").exists() and "index.html" in result.stdout
+    page = (out / "index.html").read_text()
+    examples = sorted(p.name for p in (ROOT / "examples").iterdir()
+                      if p.suffix == ".py" or (p.suffix == ".yaml" and is_patch(p)))
+    for name in examples:  # every example has its card, with its own words
+        assert f'<section class="example" id="{name}">' in page, name
+    assert "http:" not in page and "https:" not in page  # works offline
+    assert page.count("<audio") >= 15 and page.count("<img") >= 15
+    assert 'href="dual_neuron-explain.html"' in page
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium to open the gallery")
+    dom = chromium(["--autoplay-policy=no-user-gesture-required", "--dump-dom",
+                    (out / "index.html").as_uri()], tmp_path).stdout
+    body = re.search(r"<body[^>]*>", dom).group(0)
+    pictures = re.search(r'data-pictures="(\d+)"', body).group(1)
+    sounds = re.search(r'data-sounds="(\d+)"', body).group(1)
+    assert f'data-pictures-loaded="{pictures}"' in body, body  # every picture shows
+    assert f'data-sounds-loaded="{sounds}"' in body, body  # every player has its sound
 
 
 def test_version_and_help():

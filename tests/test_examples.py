@@ -1,16 +1,23 @@
-"""Every example patch renders: no NaN, audible, and no clipping unless its header says "may clip"."""
+"""Every example patch renders: no NaN, audible, and no clipping unless its header says "may clip";
+and every example keeps the word of its header (what `neuromix chaos` measures, what it learns)."""
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import neuromix as nm
+from neuromix.analysis.chaos import lyapunov
 from neuromix.commands.demo import is_patch
 from neuromix.commands.render import patch_seconds
 
 EXAMPLES = sorted(p for p in (Path(__file__).resolve().parents[1] / "examples").iterdir()
                   if p.suffix in (".yaml", ".yml", ".json") and is_patch(p))
+
+
+VERDICT = re.compile(r"`neuromix chaos`: (chaotic|stable|on the edge), about ([-+][0-9.e]+)")
+CHAOTIC = 5.0  # per second: a "chaotic" example must measure clearly above zero
 
 
 def header(path: Path) -> str:
@@ -28,3 +35,41 @@ def test_example_patch_renders_well(path):
     assert rms_db > -40, f"too quiet: {rms_db:.1f} dBFS"
     if "may clip" not in header(path).lower():
         assert np.max(np.abs(audio)) <= 1.0, "clips, and its header does not say so"
+
+
+def test_learner_example_learns_the_square():
+    """learner_square_from_partials keeps its word: the learner (left) follows the square
+    (right) to 12 dB over the last two seconds, frozen there, playing what it learned."""
+    patch = nm.load(Path(__file__).resolve().parents[1] / "examples"
+                    / "learner_square_from_partials.yaml")
+    y = patch.render(seconds=8.0)[-int(2 * patch.graph.sr):]
+    learned, target = y[:, 0], y[:, 1]
+    assert 10 * np.log10(np.sum(target ** 2) / np.sum((target - learned) ** 2)) >= 12.0
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_header_says_what_chaos_measures(path):
+    """A header that speaks of chaos states what `neuromix chaos` measures (its verdict and
+    about how much); the measure (the command's default run) agrees in kind and sign."""
+    text = " ".join(line.lstrip("# ") for line in header(path).splitlines())
+    said = VERDICT.search(text)
+    if not re.search(r"chao", text, re.IGNORECASE):
+        assert not said
+        return
+    assert said, "a header that speaks of chaos says what `neuromix chaos` measures"
+    lam = lyapunov(nm.load(path).graph)
+    kind, about = said.group(1), float(said.group(2))
+    assert lam.describe().startswith(kind), (kind, lam.per_second)
+    assert np.sign(lam.per_second) == np.sign(about)
+    assert 0.3 < lam.per_second / about < 3.0, (lam.per_second, about)
+    if kind == "chaotic":
+        assert lam.per_second > CHAOTIC
+
+
+def test_organism_is_chaotic_all_minute():
+    """The joystick moves dual_neuron_organism through its core's chaotic region only: the
+    exponent is positive wherever in the minute it is measured."""
+    graph = nm.load(Path(__file__).resolve().parents[1] / "examples"
+                    / "dual_neuron_organism.yaml").graph
+    for start in (12.0, 27.0, 51.0):
+        assert lyapunov(graph, seconds=2.0, transient=start).per_second > CHAOTIC, start

@@ -69,3 +69,19 @@ class SweepError(NeuromixError, ValueError):
 
 class AudioFileError(NeuromixError):
     """A sound file that cannot be read or written: missing, corrupt, or of an unknown kind."""
+
+
+class UnknownNameError(NeuromixError, KeyError):
+    """A name that is not there (a parameter address, a node type), with the nearest ones.
+
+    Still a ``KeyError`` for code that looks names up, but said as plain words: ``str()`` of
+    a ``KeyError`` would quote the whole message.
+
+    Examples
+    --------
+    >>> str(UnknownNameError("no parameter 'a.w.bb' (did you mean 'a.w.b'?)"))
+    "no parameter 'a.w.bb' (did you mean 'a.w.b'?)"
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -58,3 +58,23 @@ def test_loudness_follows_level():
     t, db = F.loudness_db(x, SR)
     assert db[0] == pytest.approx(-20, abs=0.01) and db[-1] == pytest.approx(0, abs=0.01)
     assert np.all(np.diff(t) > 0)
+
+
+def test_pitch_is_the_period_the_waveform_repeats_at():
+    """The dual neuron (110 Hz sine and 165 Hz triangle in) repeats every 1/55 s, and nearly
+    every 1/165 s: the pitch is the period after which it truly repeats (it once said 164.9)."""
+    from pathlib import Path
+
+    import neuromix as nm
+
+    root = Path(__file__).resolve().parents[2]
+    x = nm.load(root / "examples" / "dual_neuron.yaml").render(seconds=2.0)
+    sr = 48000
+    n = np.arange(sr // 2, sr)
+
+    def mismatch(period):  # RMS of x(t + period) − x(t), linearly interpolated
+        return np.sqrt(np.mean((np.interp(n + period, np.arange(len(x)), x) - x[n]) ** 2))
+    level = np.sqrt(np.mean(x ** 2))
+    assert mismatch(sr / 55.0) < 0.05 * level  # the period (up to interpolation)
+    assert mismatch(sr / 165.0) > 0.2 * level  # nearly one, not one
+    assert F.pitch(x, sr)["pitch_hz"] == pytest.approx(55.0, rel=3e-3)

@@ -3,6 +3,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -150,3 +151,55 @@ def test_one_axis_draws_curves(tmp_path, patches):
     result = sw.sweep(patches.single(sr=8000).graph, [sw.Axis("a.bias", [0.0, 0.5, 1.0])], tmp_path,
                       seconds=0.05, workers=1)
     assert [p.name for p in result.pictures] == ["features.png"]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as fh:
+            found |= {int(c) for c in fh.read().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="needs /proc (Linux)")
+def test_workers_end_when_the_sweep_is_killed(tmp_path):
+    """A sweep killed with SIGKILL (no chance to clean up) leaves no worker behind: each
+    worker asked the kernel for SIGKILL when its parent dies, and watches its parent too."""
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from conftest import dual
+        from neuromix.analysis import sweep as sw
+        axes = [sw.Axis("a.w.b", [0.5 + i / 100 for i in range(200)])]
+        sw.sweep(dual(sr=8000).graph, axes, {str(tmp_path / "s")!r}, seconds=5.0, lanes=1,
+                 workers=2, maps=False)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ, PYTHONPATH=SRC))
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = _children(proc.pid) if proc.poll() is None else set()
+        assert len(workers) >= 2, "the sweep never started its workers"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)], "workers outlived their parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for w in workers:
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)

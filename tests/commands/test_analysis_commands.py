@@ -65,7 +65,7 @@ def test_chaos_bifurcation_diagram(tmp_path, capsys):
 @pytest.mark.parametrize("args, words", [
     (["--set", "a.w.bb=1"], "did you mean 'a.w.b'"),
     (["--bifurcation", "a.w.b=1:2"], "ADDRESS=LO:HI:N"),
-    (["--seconds", "0"], "must be positive"),
+    (["--seconds", "0"], "--seconds: '0' is not a length in seconds: give a finite number above 0"),
 ])
 def test_chaos_errors_are_one_clear_line(args, words, capsys):
     assert main(["chaos", str(DUAL), *args]) == 2

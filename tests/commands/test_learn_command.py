@@ -30,7 +30,7 @@ def test_learn_fit_writes_a_patch_curve_and_report_then_says_done(tmp_path, caps
     wav, hidden = dual_target
     out, png, rep = tmp_path / "fitted.yaml", tmp_path / "curve.png", tmp_path / "report.json"
     args = ["learn", "fit", str(hidden), str(wav), "--param", "a.bias", "--param", "b.bias",
-            "-o", str(out), "--seed", "1", "--curve", str(png), "--report", str(rep), "--quiet",
+            "-o", str(out), "--seed", "1", "--curve", str(png), "--report", str(rep), "-q",
             "--generations", "60"]
     assert main(args) == 0
     lines = capsys.readouterr().out.strip().splitlines()
@@ -54,7 +54,7 @@ def test_learn_fit_writes_a_patch_curve_and_report_then_says_done(tmp_path, caps
 def test_learn_fit_errors_are_one_line(tmp_path, capsys, dual_target, change, message):
     wav, hidden = dual_target
     args = ["learn", "fit", str(hidden), str(wav), "--param", "a.bias", "-o",
-            str(tmp_path / "x.yaml"), "--quiet"]
+            str(tmp_path / "x.yaml"), "-q"]
     change(args)
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
@@ -66,7 +66,7 @@ def test_learn_fit_refuses_a_target_at_another_rate(tmp_path, capsys, dual_targe
     other = tmp_path / "t44.wav"
     sf.write(other, sf.read(wav)[0], 44100)
     assert main(["learn", "fit", str(hidden), str(other), "--param", "a.bias", "-o",
-                 str(tmp_path / "x.yaml"), "--quiet"]) == 2
+                 str(tmp_path / "x.yaml"), "-q"]) == 2
     assert "is at 44100 Hz but the patch runs at 48000 Hz" in capsys.readouterr().err
 
 
@@ -77,7 +77,7 @@ def test_learn_reservoir_writes_a_patch_that_render_plays(tmp_path, capsys):
     sf.write(wav, 0.4 * np.sin(2 * np.pi * 300 * t) + 0.1 * np.sin(2 * np.pi * 900 * t), sr)
     out, rep = tmp_path / "res.yaml", tmp_path / "res.json"
     assert main(["learn", "reservoir", str(wav), "-o", str(out), "--neurons", "8", "--degree",
-                 "3", "--reservoirs", "1", "--seed", "2", "--report", str(rep), "--quiet"]) == 0
+                 "3", "--reservoirs", "1", "--seed", "2", "--report", str(rep), "-q"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("done: wrote")
     report = json.loads(rep.read_text())
     assert report["setting_neurons"] == 8 and np.isfinite(report["mfcc_nrmse"])

@@ -88,18 +88,34 @@ def test_compiled_matches_reference(patch, block):
     np.testing.assert_allclose(out, ref, atol=1e-12, rtol=1e-12)
 
 
-# Examples that are not chaotic: fast-math's ulps stay ulps there. In a chaotic one they grow
-# (dual_neuron differs from its exact render by about 1e-4 after a second; docs/engine.md).
-CALM = ["automated_weights", "learner_breakdown", "learner_net_teacher", "learner_own_inputs",
+# Examples that are not chaotic: the fast mode's differences (tanh within 1e-9, sine within
+# 1e-12 of libm, plus fast-math's ulps) stay that small there; measured over half a second:
+# at most 8e-10. In a chaotic one they grow (dual_neuron differs from its exact render by about
+# 1e-4 after a second; docs/engine.md). learner_net_teacher learns with rate 1: its trajectory
+# takes the tanh error along (6e-6 after half a second, 1e-4 after one, 0.08 after three): its
+# own tolerance is 1e-5.
+CALM = ["automated_weights", "learner_breakdown", "learner_own_inputs",
         "learner_square_from_partials", "nlc_genie", "nonlinear_mixer", "single_neuron_spring"]
 
 
-@pytest.mark.parametrize("name", CALM)
-def test_fast_kernel_matches_the_exact_one_on_calm_patches(name):
+@pytest.mark.parametrize("name, tolerance", [(name, 1e-6) for name in CALM]
+                         + [("learner_net_teacher", 1e-5)])
+def test_fast_kernel_matches_the_exact_one_on_calm_patches(name, tolerance):
     graph = load_graph(EXAMPLES / f"{name}.yaml")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fast = render(CompiledPatch(graph), frames=24000)
         exact = render(CompiledPatch(graph, exact=True), frames=24000)
-    np.testing.assert_allclose(fast, exact, atol=1e-9, rtol=0)
+    np.testing.assert_allclose(fast, exact, atol=tolerance, rtol=0)
     assert np.abs(fast).max() > 0.01  # it makes sound
+
+
+def test_the_fast_mode_uses_the_approximations_and_exact_mode_libm():
+    p = nm.Patch()
+    a = p.neuron(act="tanh")
+    a.input(p.sine(110), 2.0)
+    p.out(a)
+    fast, exact = p.compile().kernel.source, p.compile(exact=True).kernel.source
+    assert "approx.tanh(" in fast and "approx.sin2pi(" in fast and "math.tanh(" not in fast
+    assert "math.tanh(" in exact and "math.sin(" in exact
+    assert "approx.tanh(" not in exact and "approx.sin2pi(" not in exact

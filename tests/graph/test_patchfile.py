@@ -34,7 +34,7 @@ def test_round_trip_keeps_graph_and_sound(tmp_path):
 
 def test_python_patch_round_trips():
     p = nm.Patch(sr=44100, seed=9)
-    a = p.neuron(act="relu", name="odd name")
+    a = p.neuron(act="relu", name="odd_Name_2")
     a.input(p.noise(), p.sine(2).mod(0.5, 1.0))
     p.out(a)
     assert loads(dumps(p.graph)) == p.graph

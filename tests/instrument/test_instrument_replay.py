@@ -98,3 +98,19 @@ if __name__ == "__main__":
     REFERENCE.mkdir(exist_ok=True)
     for example in NAMES:
         print(render(example, REFERENCE / f"{example}.mid"))
+
+
+def test_live_input_wins_over_the_replay(tmp_path):
+    """An input a live source has set is the player's: the replay keeps writing the others."""
+    from neuromix.instrument.inputs import InputBank, Replay
+
+    gesture = tmp_path / "g.csv"
+    gesture.write_text("tick,seconds,x,y\n0,0.0,0.1,0.2\n2,0.02,0.3,0.4\n4,0.04,0.5,0.6\n")
+    bank = InputBank(["x", "y"], [0.0, 0.0])
+    replay = Replay(gesture, bank.names, 100)
+    replay.apply(0, bank.values, bank.live)
+    assert bank.values.tolist() == [0.1, 0.2]
+    bank.set("y", 0.9)  # live, between ticks
+    for tick in range(1, 6):
+        replay.apply(tick, bank.values, bank.live)
+    assert bank.values.tolist() == [0.5, 0.9]

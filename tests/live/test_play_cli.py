@@ -84,9 +84,10 @@ def test_mistakes_are_one_line(patch_file, tmp_path):
     path = patch_file(DUAL)
     cases = [
         (["--midi-learn", "a.bais"], "no parameter 'a.bais' (did you mean 'a.bias'"),
-        (["--latency", "fast"], "--latency must be seconds, low or high"),
-        (["--blocksize", "0"], "block size must be between 1 and 65536"),
-        (["--seconds", "-1"], "--seconds must be positive"),
+        (["--latency", "fast"], "--latency: 'fast' is not a latency: give seconds above 0"),
+        (["--blocksize", "0"], "--blocksize: '0' is not a count: give a whole number from 1 to "
+                               "65536"),
+        (["--seconds", "-1"], "--seconds: '-1' is not a length in seconds"),
         (["--device", "nosuchcard", "--audio", "jack"], "no JACK server is running"),
     ]
     for extra, words in cases:

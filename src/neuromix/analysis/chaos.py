@@ -341,7 +341,7 @@ def section(x: np.ndarray, max_points: int) -> np.ndarray:
 
 def draw_bifurcation(result: Bifurcation, path, title: str | None = None) -> None:
     """Write the bifurcation diagram (and the exponent below it) as a PNG."""
-    from neuromix.analysis.plots import pyplot
+    from neuromix.analysis.plots import pyplot, save_figure
 
     plt = pyplot()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=(3, 1),
@@ -355,5 +355,4 @@ def draw_bifurcation(result: Bifurcation, path, title: str | None = None) -> Non
     bottom.plot(result.values, finite, color="C3")
     bottom.set_ylabel("Lyapunov /s")
     bottom.set_xlabel(result.address)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)

@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 
@@ -69,17 +68,35 @@ def draw_waveform(ax, x: np.ndarray, sr: float, label: str | None = None) -> Non
     ax.grid(alpha=0.3)
 
 
-def draw_spectrogram(ax, x: np.ndarray, sr: float) -> None:
-    """Spectrogram in dB (relative to the loudest bin) against time and frequency."""
+def draw_spectrogram(ax, x: np.ndarray, sr: float, colorbar: bool = True):
+    """Spectrogram against time and a log-frequency axis, in dB relative to the loudest bin
+    (``DB_RANGE`` dB shown), with a dB colour bar; returns the image.
+
+    Frequencies below the lowest analysed band (sr / FFT size, at least 20 Hz) are left out,
+    since a log axis cannot show 0 Hz.
+    """
     nfft = spectrogram_nfft(len(x))
     if len(x) < 2 * nfft:
         x = np.pad(x, (0, 2 * nfft - len(x)))
-    x = x + 1e-12 * np.random.default_rng(0).standard_normal(len(x))  # keeps silence drawable
-    spec, _, _, image = ax.specgram(x, NFFT=nfft, Fs=sr, noverlap=nfft // 2, cmap="magma",
-                                    scale="dB")
-    top = 10 * np.log10(max(float(spec.max()), 1e-30))
-    image.set_clim(top - DB_RANGE, top)
-    ax.set_ylabel("Hz")
+    hop = nfft // 2
+    count = 1 + (len(x) - nfft) // hop
+    idx = np.arange(nfft)[None, :] + hop * np.arange(count)[:, None]
+    spec = np.abs(np.fft.rfft(x[idx] * np.hanning(nfft), axis=1)) ** 2
+    db = 10 * np.log10(np.maximum(spec, 1e-30))
+    top = float(db.max()) if np.any(spec > 0) else 0.0
+    freqs = np.fft.rfftfreq(nfft, 1.0 / sr)
+    lowest = max(freqs[1], 20.0)
+    keep = freqs >= lowest
+    times = (np.arange(count + 1) * hop) / sr
+    edges = np.concatenate([freqs[keep] - freqs[1] / 2, [freqs[keep][-1] + freqs[1] / 2]])
+    image = ax.pcolormesh(times, np.maximum(edges, lowest / 1.5), (db[:, keep] - top).T,
+                          cmap="magma", vmin=-DB_RANGE, vmax=0.0, shading="flat")
+    ax.set_yscale("log")
+    ax.set_ylim(lowest, sr / 2)
+    ax.set_ylabel("Hz (log)")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, label="dB (0: loudest)", pad=0.01)
+    return image
 
 
 def overview(audio, sr: float, path, title: str | None = None) -> None:
@@ -117,9 +134,7 @@ def overview(audio, sr: float, path, title: str | None = None) -> None:
     axes[-1, 0].set_xlabel("seconds")
     if title:
         fig.suptitle(title)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def quicklook(audio, sr: float, path, title: str | None = None) -> None:
@@ -134,7 +149,7 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     ...     os.path.getsize(os.path.join(folder, "q.png")) > 1000
     True
     """
-    from neuromix.analysis.explain import embedding_delay
+    from neuromix.analysis.features import embedding_delay
 
     plt = pyplot()
     x = as_channels(audio).mean(axis=1)
@@ -154,9 +169,7 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     portrait.grid(alpha=0.3)
     if title:
         fig.suptitle(title)
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
@@ -171,8 +184,6 @@ def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
     ...     os.path.getsize(os.path.join(folder, "c.png")) > 1000
     True
     """
-    from neuromix.io.atomic import temporary_beside
-
     plt = pyplot()
     y = np.asarray(losses, dtype=float)
     fig, ax = plt.subplots(figsize=(7, 3.5), constrained_layout=True)
@@ -184,11 +195,14 @@ def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
     ax.grid(True, alpha=0.3)
     if title:
         ax.set_title(title)
-    tmp = temporary_beside(path)
+    save_figure(fig, path)
+
+
+def save_figure(fig, path, dpi: int = 90) -> None:
+    """Write a figure as PNG, atomically (see :mod:`neuromix.io.atomic`), and close it."""
+    from neuromix.io.atomic import write_with
+
     try:
-        fig.savefig(tmp, dpi=90, format="png")
-        os.replace(tmp, path)
+        write_with(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
     finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        pyplot().close(fig)

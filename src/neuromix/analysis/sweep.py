@@ -273,7 +273,8 @@ def _run(tasks: dict[int, Task], executor, workers):
 
             executor = stack.enter_context(cf.ProcessPoolExecutor(
                 max_workers=workers or os.cpu_count(),
-                mp_context=multiprocessing.get_context("fork")))
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=die_with_parent, initargs=(os.getpid(),)))
         futures = {executor.submit(run_task, task): chunk for chunk, task in tasks.items()}
         try:
             for future in cf.as_completed(futures):
@@ -281,6 +282,57 @@ def _run(tasks: dict[int, Task], executor, workers):
         finally:
             for future in futures:
                 future.cancel()
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent dies (Linux)
+
+
+def die_with_parent(parent: int, every: float = 0.5) -> None:
+    """Make this (worker) process end when process ``parent`` dies, even by SIGKILL: the
+    kernel sends it SIGKILL then (Linux, ``prctl(PR_SET_PDEATHSIG)``), and a watchdog thread
+    checks every ``every`` seconds wherever that is not available. Without it, a sweep killed
+    with SIGKILL leaves its pool's workers blocked for ever on their task queue.
+
+    Examples
+    --------
+    >>> import multiprocessing, os, signal, time
+    >>> def child(q):
+    ...     pid = os.fork()
+    ...     if pid == 0:  # a worker of this child
+    ...         die_with_parent(os.getppid(), every=0.05)
+    ...         q.put(os.getpid()); time.sleep(60); os._exit(0)
+    ...     time.sleep(60)
+    >>> q = multiprocessing.get_context("fork").Queue()
+    >>> p = multiprocessing.get_context("fork").Process(target=child, args=(q,)); p.start()
+    >>> worker = q.get(timeout=30); os.kill(p.pid, signal.SIGKILL); p.join()
+    >>> end = time.monotonic() + 10
+    >>> while os.path.exists(f"/proc/{worker}") and time.monotonic() < end:
+    ...     time.sleep(0.05)
+    >>> os.path.exists(f"/proc/{worker}") and open(f"/proc/{worker}/stat").read().split()[2] != "Z"
+    False
+    """
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below still works
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    if os.getppid() != parent:  # it died before the signal was asked for
+        os._exit(1)
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def _bar(total: int, initial: int, enabled: bool | None):
@@ -314,7 +366,9 @@ def dask_executor(address: str, workers: int | None = None):
 # -- the table ---------------------------------------------------------------------------
 def write_table(table: dict[str, np.ndarray], path: Path) -> Path:
     """Write the columns as Parquet or CSV (by suffix), atomically."""
-    tmp = path.with_name(f".{path.name}.part")
+    from neuromix.io.atomic import replace, temporary_beside
+
+    tmp = temporary_beside(path)
     if path.suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -326,7 +380,7 @@ def write_table(table: dict[str, np.ndarray], path: Path) -> Path:
             writer.writerow(list(table))
             for i in range(len(table["index"])):
                 writer.writerow([_csv_value(table[k][i]) for k in table])
-    os.replace(tmp, path)
+    replace(tmp, path)
     return path
 
 
@@ -362,7 +416,7 @@ MEASURES = tuple(FEATURES) + ("lyapunov",)
 
 def draw_maps(table: dict[str, np.ndarray], axes: list[Axis], out: Path) -> list[Path]:
     """One picture per measure: a coloured map over two axes, or curves over one."""
-    from neuromix.analysis.plots import pyplot
+    from neuromix.analysis.plots import pyplot, save_figure
 
     plt = pyplot()
     measures = [m for m in MEASURES if m in table]
@@ -375,8 +429,7 @@ def draw_maps(table: dict[str, np.ndarray], axes: list[Axis], out: Path) -> list
             ax.grid(alpha=0.3)
         np.atleast_1d(panels)[-1].set_xlabel(axes[0].address)
         path = out / "features.png"
-        fig.savefig(path, dpi=90)
-        plt.close(fig)
+        save_figure(fig, path)
         return [path]
     if len(axes) != 2:
         return []
@@ -391,7 +444,7 @@ def draw_maps(table: dict[str, np.ndarray], axes: list[Axis], out: Path) -> list
 
 def draw_map(values: np.ndarray, x: Axis, y: Axis, label: str, path) -> None:
     """A map over two axes (``values`` shaped (len(x), len(y))); the exponent diverges at 0."""
-    from neuromix.analysis.plots import pyplot
+    from neuromix.analysis.plots import pyplot, save_figure
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 5), constrained_layout=True)
@@ -411,8 +464,7 @@ def draw_map(values: np.ndarray, x: Axis, y: Axis, label: str, path) -> None:
     ax.set_xlabel(x.address)
     ax.set_ylabel(y.address)
     ax.set_title(label)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def _extent(v: np.ndarray) -> list[float]:
@@ -453,6 +505,8 @@ def keep_renders(graph: Graph, axes: list[Axis], table, folder: Path, count: int
     """Render the ``count`` most varied points again and write them as WAV files."""
     import soundfile as sf
 
+    from neuromix.io.atomic import write_with
+
     rows = interesting(table, count)
     compiled = CompiledPatch(graph, lanes=len(rows))
     for lane, row in enumerate(rows):
@@ -465,6 +519,7 @@ def keep_renders(graph: Graph, axes: list[Axis], table, folder: Path, count: int
         name = "_".join(f"{a.address}={table[a.address][row]:.4g}" for a in axes)
         safe = re.sub(r"[^\w.=+-]", "_", name)
         path = folder / f"{int(table['index'][row]):05d}_{safe}.wav"
-        sf.write(path, audio[lane], int(round(compiled.sr)), subtype="FLOAT")
+        write_with(path, lambda tmp: sf.write(tmp, audio[lane], int(round(compiled.sr)),
+                                              subtype="FLOAT", format="WAV"))
         paths.append(path)
     return paths

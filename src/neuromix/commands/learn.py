@@ -12,46 +12,86 @@ Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.bias 
 
 from __future__ import annotations
 
-import sys
+import argparse
+
+from neuromix.commands import _args
 
 HELP = "fit a patch's parameters to a target sound, or resynthesise it with a reservoir"
+FIT = """Fit chosen parameters of a patch to a target sound by CMA-ES.
+
+Candidates render as lanes of one kernel, over threads; --train-seconds limits the part of
+the target they are compared with. The fitted patch is written to -o.
+
+Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.bias -o fitted.yaml
+"""
+RESERVOIR = """Train an echo state network (a reservoir of random neurons) to play a target sound.
+
+It learns from the first --train-seconds of the target, then runs free; the free runs are
+compared with what follows. The network is written as a patch file to -o.
+
+Example: neuromix learn reservoir voice.wav -o voice_esn.yaml --neurons 40
+"""
 
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="learn_command", metavar="{fit,reservoir}")
-    fit = sub.add_parser("fit", help="fit chosen parameters of a patch to a target WAV (CMA-ES)")
+    fit = sub.add_parser("fit", help="fit chosen parameters of a patch to a target WAV (CMA-ES)",
+                         description=FIT, formatter_class=argparse.RawDescriptionHelpFormatter)
     fit.add_argument("patch", help="patch file (YAML or JSON)")
     fit.add_argument("target", help="the target sound (WAV/FLAC at the patch's sample rate)")
     fit.add_argument("--param", action="append", default=[], metavar="ADDRESS", required=True,
                      help="a parameter to fit (a.bias, a.w.s1, lp.cutoff); repeat for more")
-    fit.add_argument("--seconds", type=float, help="use only the first SECONDS of the target")
-    fit.add_argument("--generations", type=int, default=200, help="budget (default 200)")
-    fit.add_argument("--popsize", type=int, default=16, help="candidates per generation (lanes)")
-    fit.add_argument("--sigma", type=float, default=0.5,
+    fit.add_argument("--train-seconds", type=_args.seconds,
+                     help="use only the first SECONDS of the target (default: all of it)")
+    fit.add_argument("--seconds", action=_Refused, help=argparse.SUPPRESS,
+                     hint="--train-seconds")
+    fit.add_argument("--generations", type=_args.whole(1, 1_000_000), default=200,
+                     help="budget (default 200)")
+    fit.add_argument("--popsize", type=_args.whole(2, 4096), default=16,
+                     help="candidates per generation (lanes)")
+    fit.add_argument("--sigma", type=_args.positive, default=0.5,
                      help="first step, times each value's size (at least 1) (default 0.5)")
-    fit.add_argument("--time-weight", type=float, default=1.0,
+    fit.add_argument("--time-weight", type=_args.non_negative, default=1.0,
                      help="weight of the time-domain term (0 where phase is not meaningful)")
-    fit.add_argument("--threads", type=int, default=2, help="threads rendering lanes (default 2)")
-    fit.add_argument("--goal", type=float, default=0.0, help="stop once the loss is this low")
+    fit.add_argument("--threads", type=_args.whole(1, 256), default=2,
+                     help="threads rendering lanes (default 2)")
+    fit.add_argument("--goal", type=_args.finite, default=0.0,
+                     help="stop once the loss is this low")
     _common(fit)
-    res = sub.add_parser("reservoir", help="train an echo state network to play a target WAV")
+    res = sub.add_parser("reservoir", help="train an echo state network to play a target WAV",
+                         description=RESERVOIR,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     res.add_argument("target", help="the target sound (WAV/FLAC)")
-    res.add_argument("--neurons", type=int, default=40, help="reservoir size (default 40)")
-    res.add_argument("--degree", type=int, default=10, help="inputs per neuron (default 10)")
-    res.add_argument("--train-seconds", type=float, default=1.0,
+    res.add_argument("--neurons", type=_args.whole(1, 4096), default=40,
+                     help="reservoir size (default 40)")
+    res.add_argument("--degree", type=_args.whole(1, 4096), default=10,
+                     help="inputs per neuron (default 10)")
+    res.add_argument("--train-seconds", type=_args.seconds, default=1.0,
                      help="seconds of the target used for training (default 1); the free runs "
                           "are compared with what follows")
-    res.add_argument("--reservoirs", type=int, default=3,
+    res.add_argument("--reservoirs", type=_args.whole(1, 1000), default=3,
                      help="random reservoirs drawn per setting (default 3)")
     _common(res)
 
 
+class _Refused(argparse.Action):
+    """A spelling that changed meaning: refused while parsing, with the one to use now."""
+
+    def __init__(self, option_strings, dest, hint: str, **kw):
+        self.hint = hint
+        super().__init__(option_strings, dest, **kw)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string} is the length of audio in other commands; "
+                     f"a fit's part of the target is {self.hint}")
+
+
 def _common(parser) -> None:
-    parser.add_argument("-o", "--output", required=True, help="the fitted patch file to write")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _args.add_output(parser, "the fitted patch file to write", required=True)
+    parser.add_argument("--seed", type=_args.seed, default=0, help="random seed (default 0)")
     parser.add_argument("--curve", metavar="PNG", help="draw the learning curve here")
     parser.add_argument("--report", metavar="JSON", help="write the final report here")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    _args.add_progress(parser)
 
 
 def read_target(path: str):
@@ -72,29 +112,24 @@ def read_target(path: str):
 
 
 def run(args) -> int:
-    if args.learn_command is None:
-        print("neuromix: learn needs a command: fit or reservoir (see neuromix learn --help)",
-              file=sys.stderr)
-        return 2
-    try:
-        if args.learn_command == "fit":
-            report, curve, ylabel = _fit(args)
-        else:
-            report, curve, ylabel = _reservoir(args)
-    except ValueError as err:  # FitError and bad settings; PatchError is reported by the CLI
-        from neuromix.graph.graph import PatchError
+    from neuromix.errors import UsageError
 
-        if isinstance(err, PatchError):
-            raise
-        print(f"neuromix: {err}", file=sys.stderr)
-        return 2
+    if args.learn_command is None:
+        raise UsageError("learn needs a command: fit or reservoir (see neuromix learn --help)")
+    _args.output_path(args.output, (".yaml", ".yml", ".json"))
+    for path, suffixes in ((args.curve, (".png",)), (args.report, (".json",))):
+        if path is not None:
+            _args.output_path(path, suffixes)
     if args.curve:
         try:
             from neuromix.analysis.plots import learning_curve
         except ImportError:
-            print("neuromix: --curve needs matplotlib: pip install 'neuromix[explain]'",
-                  file=sys.stderr)
-            return 2
+            raise UsageError("--curve needs matplotlib: pip install 'neuromix[explain]'") from None
+    if args.learn_command == "fit":
+        report, curve, ylabel = _fit(args)
+    else:
+        report, curve, ylabel = _reservoir(args)
+    if args.curve:
         learning_curve(curve, args.curve, title=f"learn {args.learn_command}", ylabel=ylabel,
                        xlabel="generation" if args.learn_command == "fit" else "candidate")
     if args.report:
@@ -118,10 +153,10 @@ def _fit(args):
     graph = load_graph(args.patch)
     target, sr = read_target(args.target)
     check_rate(graph, sr, args.target)
-    result = fit(graph, target, args.param, seconds=args.seconds, sigma=args.sigma,
+    result = fit(graph, target, args.param, seconds=args.train_seconds, sigma=args.sigma,
                  popsize=args.popsize, generations=args.generations, goal=args.goal,
                  time_weight=args.time_weight, seed=args.seed, threads=args.threads,
-                 progress=not args.quiet)
+                 progress=_args.progress(args) is not False)
     values = ", ".join(f"{k} {v:.6g}" for k, v in result.values.items())
     save(result.graph, args.output, comment=f"fitted by neuromix learn fit to {args.target} "
                                             f"(seed {args.seed}): {values}")
@@ -137,7 +172,7 @@ def _reservoir(args):
     target, sr = read_target(args.target)
     res = train(target, sr, neurons=args.neurons, degree=args.degree,
                 train_seconds=args.train_seconds, seed=args.seed, reservoirs=args.reservoirs,
-                progress=not args.quiet)
+                progress=_args.progress(args) is not False)
     res.save(args.output)
     report = {**res.report, **{f"setting_{k}": v for k, v in res.settings.items()}}
     return report, res.report["curve"], "best MFCC NRMSE"

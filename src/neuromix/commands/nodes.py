@@ -17,11 +17,7 @@ def run(args) -> int:
     if args.markdown:
         print(markdown(), end="")
     elif args.name:
-        try:
-            print(text([get(args.name)]), end="")
-        except KeyError as err:
-            print(f"neuromix: {err.args[0]}")
-            return 2
+        print(text([get(args.name)]), end="")  # UnknownNameError, said by the CLI
     else:
         print(text(registry().values()), end="")
     return 0

@@ -1,11 +1,17 @@
 """Play a patch live on the sound card (or without one: --audio null), and move its
 parameters while it plays: over OSC (--osc-port), from a MIDI controller (the patch's midi:
-section, --midi-learn), or by editing and saving the file (--watch). Ctrl-C stops.
+section, --midi-learn), or by editing and saving the file (--watch). Ctrl-C (or SIGTERM, SIGHUP)
+stops, and a recording (-o take.wav) keeps everything played until then.
+
+Example: neuromix play examples/dual_neuron.yaml --audio null --seconds 10 -o take.wav
 """
 
 from __future__ import annotations
 
 import sys
+
+from neuromix.commands import _args
+from neuromix.live.ui.cli import add_arguments as ui_arguments
 
 HELP = "play a patch live, with OSC, MIDI and hot reload"
 
@@ -17,15 +23,17 @@ def add_arguments(parser) -> None:
                              "null: no sound card, paced by the clock")
     parser.add_argument("--device", help="output device (number or part of its name)")
     parser.add_argument("--list-devices", action="store_true", help="list output devices and exit")
-    parser.add_argument("--blocksize", type=int, default=256, help="frames per block (default 256)")
-    parser.add_argument("--latency", default="low",
+    parser.add_argument("--blocksize", type=_args.whole(1, 65536), default=256,
+                        help="frames per block (default 256)")
+    parser.add_argument("--latency", default="low", type=latency,
                         help="output latency in seconds, or low / high (default low)")
-    parser.add_argument("--channels", type=int, help="device channels (default: the patch's)")
-    parser.add_argument("--record", metavar="FILE",
+    parser.add_argument("--channels", type=_args.whole(1, 64),
+                        help="device channels (default: the patch's)")
+    parser.add_argument("-o", "--output", "--record", dest="record", metavar="FILE.wav",
                         help="record what is played to a WAV file, and the parameter changes "
-                             "to FILE's name with .changes.csv")
-    parser.add_argument("--seconds", type=float, help="stop after this long (default: Ctrl-C)")
-    parser.add_argument("--osc-port", type=int, help="listen for OSC on this UDP port")
+                             "to FILE's name with .changes.csv (checked before playing)")
+    _args.add_render(parser, "stop after this many seconds of audio (default: Ctrl-C)")
+    parser.add_argument("--osc-port", type=_args.port, help="listen for OSC on this UDP port")
     parser.add_argument("--osc-host", default="127.0.0.1",
                         help="address to listen on for OSC (default 127.0.0.1; 0.0.0.0: any)")
     parser.add_argument("--midi", nargs="?", const="", metavar="PORT",
@@ -34,64 +42,57 @@ def add_arguments(parser) -> None:
     parser.add_argument("--midi-learn", metavar="ADDRESS",
                         help="bind the next moved CC to this parameter and print the line")
     parser.add_argument("--watch", action="store_true",
-                        help="reload the patch whenever the file is saved")
-    parser.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
+                        help="reload the patch whenever the file is saved (a reload takes the "
+                             "file's values, --set and --seed hold for the first version only)")
+    parser.add_argument("--smooth", type=_args.duration, default=None, metavar="SECONDS",
                         help="glide time of parameter changes (default 0.01; 0 jumps)")
+    _args.add_progress(parser)
+    ui_arguments(parser)
+
+
+def latency(text: str):
+    """``low``, ``high`` or a positive number of seconds (at most 10)."""
+    if text in ("low", "high"):
+        return text
+    return _args._number(text, "a latency", "seconds above 0 (at most 10), low or high",
+                         lambda v: 0 < v <= 10)
 
 
 def run(args) -> int:
     from neuromix import _config
-    from neuromix.live.audio import LiveError, list_devices
+    from neuromix.errors import UsageError
+    from neuromix.graph.patchfile import load_graph
+    from neuromix.live.audio import list_devices
 
-    try:
-        if args.list_devices:
-            print(list_devices())
-            return 0
-        if not args.patch:
-            print("neuromix: play needs a patch file (or --list-devices)", file=sys.stderr)
-            return 2
-        if args.seconds is not None and args.seconds <= 0:
-            raise LiveError("--seconds must be positive")
-        smooth = _config.LIVE_SMOOTHING if args.smooth is None else args.smooth
-        if smooth < 0:
-            raise LiveError("--smooth must be 0 or positive")
-        return _play(args, smooth, _latency(args.latency))
-    except LiveError as err:
-        print(f"neuromix: {err}", file=sys.stderr)
-        return 2
-    except KeyError as err:  # an unknown parameter address, with the nearest ones
-        print(f"neuromix: {err.args[0]}", file=sys.stderr)
-        return 2
+    if args.list_devices:
+        print(list_devices())
+        return 0
+    if not args.patch:
+        raise UsageError("play needs a patch file (or --list-devices)")
+    if args.watch and args.sr is not None:
+        raise UsageError("--sr and --watch do not go together: a reload plays at the file's "
+                         "sample rate; set sr: in the file instead")
+    if args.record is not None:
+        _args.output_path(args.record, (".wav",))
+    graph = load_graph(args.patch)
+    _args.apply_render(graph, args)
+    smooth = _config.LIVE_SMOOTHING if args.smooth is None else args.smooth
+    return _play(args, graph, smooth)
 
 
-def _latency(text: str):
-    from neuromix.live.audio import LiveError
-
-    if text in ("low", "high"):
-        return text
-    try:
-        value = float(text)
-    except ValueError:
-        raise LiveError(f"--latency must be seconds, low or high, not '{text}'") from None
-    if value <= 0:
-        raise LiveError("--latency must be positive")
-    return value
-
-
-def _play(args, smooth: float, latency) -> int:
+def _play(args, graph, smooth: float) -> int:
     import time
 
     from neuromix.graph.midimap import midi_map, param_ranges
     from neuromix.live.audio import CONTROL_PRIORITY, LiveError, realtime_priority
     from neuromix.live.player import Player
 
-    say = _Say()
-    player = Player(args.patch, audio=args.audio, device=args.device, blocksize=args.blocksize,
-                    latency=latency, channels=args.channels, record=args.record,
+    say = _Say(quiet=_args.progress(args) is False)
+    player = Player(graph, audio=args.audio, device=args.device, blocksize=args.blocksize,
+                    latency=args.latency, channels=args.channels, record=args.record,
                     smoothing=smooth, say=say)
-    graph = player.compiled.graph
     if args.midi_learn is not None:
-        player.compiled.index(args.midi_learn)  # KeyError with the nearest addresses
+        player.compiled.index(args.midi_learn)  # UnknownNameError with the nearest addresses
     try:  # the controls first: their start-up (a compiler process, ports) is not heard
         if args.osc_port is not None:
             from neuromix.live.osc import OscControl
@@ -113,6 +114,10 @@ def _play(args, smooth: float, latency) -> int:
             from neuromix.live.reload import Watcher
 
             player.controls.append(Watcher(player, args.patch, say=say))
+        if args.ui:
+            from neuromix.live.ui.cli import start
+
+            player.controls.append(start(player, args, say))
         player.start()
         realtime_priority(CONTROL_PRIORITY)  # this thread too may hold the GIL the callback needs
         say(_started(player, args))
@@ -139,8 +144,8 @@ def _play(args, smooth: float, latency) -> int:
 class _Say:
     """Messages on stdout; the status line on stderr, rewritten in place on a terminal."""
 
-    def __init__(self):
-        self.tty = sys.stderr.isatty()
+    def __init__(self, quiet: bool = False):
+        self.tty = sys.stderr.isatty() and not quiet
         self.shown = False
         self.last = 0.0
 

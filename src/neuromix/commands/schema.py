@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from neuromix.commands import _args
+
 HELP = "print the JSON Schema of patch files"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("-o", "--output", help="write to this file instead of printing")
+    _args.add_output(parser, "write to this file instead of printing")
 
 
 def run(args) -> int:
@@ -17,6 +19,7 @@ def run(args) -> int:
 
     text = json.dumps(patch_schema(), indent=2) + "\n"
     if args.output:
+        _args.output_path(args.output)
         atomic_write_text(args.output, text)
     else:
         print(text, end="")

@@ -6,75 +6,67 @@ centroid and flatness, pitch and its stability, zero-crossing rate and Lyapunov 
 ``DIR/sweep.parquet`` (or ``--format csv``), with a map picture per measure. Variants run as
 lanes of one compiled kernel, chunks on a local process pool, or on a Dask cluster with
 ``--dask ADDRESS`` (``--dask local`` starts one here). Interrupted, the same command picks up
-where it stopped.
+where it stopped. A grid has at most 1,000,000 points.
 """
 
 from __future__ import annotations
 
-import sys
+from neuromix.commands import _args
 
 HELP = "render a grid of parameter values; table of audio features and chaos, plus maps"
+MAX_POINTS = 1_000_000
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("patch", help="patch file (YAML or JSON)")
     parser.add_argument("--param", action="append", required=True, metavar="ADDRESS=LO:HI:N",
+                        type=_args.value_range(MAX_POINTS),
                         help="a swept parameter (repeatable; one or two give maps)")
-    parser.add_argument("-o", "--output", help="output folder (default: PATCH-sweep)")
-    parser.add_argument("--seconds", type=float, default=2.0,
-                        help="length measured per point (default 2)")
-    parser.add_argument("--transient", type=float, default=0.1,
+    _args.add_output(parser, "output folder (default: PATCH-sweep)", metavar="DIR")
+    _args.add_render(parser, "length measured per point (default 2)", default=2.0)
+    parser.add_argument("--transient", type=_args.duration, default=0.1,
                         help="seconds rendered before measuring (default 0.1)")
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                         help="table format (default parquet)")
-    parser.add_argument("--lanes", type=int, default=32,
+    parser.add_argument("--lanes", type=_args.whole(1, 4096), default=32,
                         help="variants per compiled call (default 32)")
-    parser.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    parser.add_argument("--workers", type=_args.whole(1, 1024),
+                        help="local processes (default: all cores)")
     parser.add_argument("--dask", metavar="ADDRESS",
                         help="run on the Dask scheduler at ADDRESS ('local' starts one here)")
     parser.add_argument("--no-lyapunov", dest="lyapunov", action="store_false",
                         help="skip the Lyapunov exponent (half the work)")
-    parser.add_argument("--keep-audio", type=int, default=0, metavar="N",
+    parser.add_argument("--keep-audio", type=_args.whole(0), default=0, metavar="N",
                         help="write WAVs of the N most varied points (default 0)")
-    parser.add_argument("--progress", action=_bool(), default=None,
-                        help="show a progress bar (default: on a terminal)")
-
-
-def _bool():
-    import argparse
-
-    return argparse.BooleanOptionalAction
+    _args.add_progress(parser)
 
 
 def run(args) -> int:
     import contextlib
+    import math
     from pathlib import Path
+
+    import numpy as np
 
     from neuromix.analysis import sweep as sw
     from neuromix.graph.patchfile import load_graph
 
-    if args.seconds <= 0 or args.lanes < 1 or args.transient < 0:
-        print("neuromix: --seconds and --lanes must be positive", file=sys.stderr)
-        return 2
-    try:
-        axes = [sw.Axis.parse(text) for text in args.param]
-    except ValueError as err:
-        print(f"neuromix: {err}", file=sys.stderr)
-        return 2
+    axes = [sw.Axis(address, np.linspace(lo, hi, n)) for address, lo, hi, n in args.param]
+    points = math.prod(len(axis.values) for axis in axes)
+    if points > MAX_POINTS:
+        raise sw.SweepError(f"the grid has {points:,} points; at most {MAX_POINTS:,}")
     graph = load_graph(args.patch)
-    out = Path(args.output or Path(args.patch).with_name(Path(args.patch).stem + "-sweep"))
+    _args.apply_render(graph, args)
+    out = _args.output_path(args.output or Path(args.patch).with_name(
+        Path(args.patch).stem + "-sweep"), folder=True)
     with contextlib.ExitStack() as stack:
         executor = None
         if args.dask:
             executor = stack.enter_context(sw.dask_executor(args.dask, args.workers))
-        try:
-            result = sw.sweep(graph, axes, out, seconds=args.seconds, transient=args.transient,
-                              lyapunov=args.lyapunov, lanes=args.lanes, executor=executor,
-                              workers=args.workers, fmt=args.format,
-                              keep_audio=args.keep_audio, progress=args.progress)
-        except (KeyError, sw.SweepError) as err:
-            print(f"neuromix: {err.args[0] if err.args else err}", file=sys.stderr)
-            return 2
+        result = sw.sweep(graph, axes, out, seconds=args.seconds, transient=args.transient,
+                          lyapunov=args.lyapunov, lanes=args.lanes, executor=executor,
+                          workers=args.workers, fmt=args.format,
+                          keep_audio=args.keep_audio, progress=_args.progress(args))
     total = len(result.table["index"])
     print(f"wrote {result.table_path}: {total} points ({result.computed} rendered now, "
           f"{total - result.computed} found done)")

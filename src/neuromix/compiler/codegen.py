@@ -26,7 +26,7 @@ Examples
 >>> p = nm.Patch()
 >>> p.out(p.sine(110))
 >>> src = generate(plan_graph(p.graph)).source
->>> "math.sin" in src
+>>> "approx.sin2pi" in src
 True
 """
 
@@ -82,6 +82,12 @@ class Layout:
         self.params.append((address, float(value)))
         return len(self.params) - 1
 
+    def add_params(self, addresses, values) -> int:
+        """A contiguous block of parameters (a node's ParamArray); returns its offset."""
+        offset = len(self.params)
+        self.params.extend(zip(addresses, map(float, values)))
+        return offset
+
     def add_state(self, slot: StateSlot) -> int:
         self.state.append(slot)
         return len(self.state) - 1
@@ -96,8 +102,8 @@ class EmitContext:
     """What a node's ``emit`` function sees: names for its params, state, outputs and temps.
 
     Shared by the kernel generator and the reference interpreter, which give the names
-    different meanings. ``exact`` is True when the kernel is compiled without fast math (the
-    reference's mode), so a node may choose libm over a fast approximation.
+    different meanings. ``exact`` asks fragments for libm's functions rather than the fast
+    approximations of ``compiler/approx.py`` (the reference interpreter is always exact).
     """
 
     def __init__(self, node: Node, sr: float, seed: int, index: int, exact: bool = False):
@@ -127,9 +133,18 @@ class EmitContext:
 
 
 class KernelContext(EmitContext):
-    def __init__(self, node, sr, seed, index, names, kernel_tables, exact=False):
+    def __init__(self, node, sr, seed, index, names, kernel_tables, exact=False, imports=None):
         super().__init__(node, sr, seed, index, exact)
         self.names, self.tables = names, kernel_tables
+        self.imports = {} if imports is None else imports
+
+    def use(self, module: str, name: str) -> str:
+        """A jitted library function (``cache=True``) or constant the kernel calls, compiled
+        once per node type rather than per patch; the kernel names its module's source hash,
+        so a change there recompiles the kernel (numba would keep the stale code)."""
+        alias = f"{module.rsplit('.', 1)[-1]}_{name}"
+        self.imports[alias] = (module, name)
+        return alias
 
     def p(self, name: str) -> str:
         return self.names[("p", name)]
@@ -153,12 +168,31 @@ class KernelContext(EmitContext):
     def at(self, buf: str, idx: str) -> str:
         return f"bf[{self.names[('b', buf)][0]} + ({idx})]"
 
+    def block(self, name: str) -> str:
+        """A ParamArray of this node as a 1-D array (a view of the lane's parameter row, taken
+        once per block): the node's loops index it directly, one name for the whole block."""
+        off, size = self.names[("a", name)]
+        return self.tables.rate(f"pc[{off}:{off + size}]")
+
+    def view(self, buf: str) -> str:
+        """A buffer of this node as a 1-D array (a view, taken once per block)."""
+        off, size = self.names[("b", buf)]
+        return self.tables.rate(f"bf[{off}:{off + size}]")
+
     def size(self, buf: str) -> int:
         return self.names[("b", buf)][1]
 
 
+_ARRAY_RATE = re.compile(r"\bra\d+\b|\bnp\.zeros\(|\[\d+:\d+\]")  # slices, copies, scratch
+
+
 class _Tables:
-    """The kernel's side arrays: per-block rates, integer index tables and float tables."""
+    """The kernel's side arrays: per-block rates, integer index tables and float tables.
+
+    A per-block value that is an array (a view of a parameter block or buffer, a float32
+    copy, scratch) is a local ``ra<k>`` of the driving loop, computed once per block and
+    passed to the node functions that use it.
+    """
 
     def __init__(self, params: list[float]):
         self.ints: list[int] = []
@@ -166,10 +200,19 @@ class _Tables:
         self.rates: list[str] = []  # lines computing them, in order (later ones use earlier)
         self._params = params
         self._samples: dict[str, list] = {"rt": [], "ri": []}
+        self.arrays = 0
+
+    def _array_rate(self, expr: str) -> str:
+        name = f"ra{self.arrays}"
+        self.arrays += 1
+        self.rates.append(f"{name} = {expr}")
+        return name
 
     def rate(self, expr: str) -> str:
         """A per-block value, kept in ``ri`` when it is an integer, else in ``rt``: typed by
         evaluating the expression (our own code, on numbers) once at the patch's values."""
+        if _ARRAY_RATE.search(expr):
+            return self._array_rate(expr)
         try:
             sample = eval(expr, {"math": math, "pc": self._params, **self._samples,
                                  "__builtins__": {"int": int, "max": max, "min": min,
@@ -238,6 +281,10 @@ def build_layout(plan: Plan) -> tuple[Layout, dict]:
                 pass  # the weight is the signal itself
             else:
                 own[("wc", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}", inp.weight)
+        for arr in nt.arrays:
+            keys, values = arr.entries(node)
+            own[("a", arr.name)] = (layout.add_params([f"{node.id}.{k}" for k in keys], values),
+                                    len(keys))
         first = len(layout.state)
         for st in nt.state:
             init = st.init(ctx) if callable(st.init) else st.init
@@ -402,6 +449,7 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
     edges = {(e.dst, e.slot): e for e in plan.edges}
     index = {nid: i for i, nid in enumerate(graph.nodes)}
     units: list[tuple[list[str], set[int]]] = []  # (lines, integer slots they use)
+    imports: dict[str, tuple[str, str]] = {}
     run: list[tuple[int, Node, dict]] = []
 
     def close_run():
@@ -433,9 +481,9 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
                 integers.add(value)
             elif key[0] in ("s", "o"):
                 names[key] = f"st[{value}]"
-            elif key[0] == "b":
+            elif key[0] in ("a", "b"):
                 names[key] = value
-        ctx = KernelContext(node, graph.sr, graph.seed, j, names, tables, exact)
+        ctx = KernelContext(node, graph.sr, graph.seed, j, names, tables, exact, imports)
         for inp in node.inputs:
             src = reader.expr(edges[(node.id, f"in:{inp.key}")])
             weight = None
@@ -460,14 +508,17 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
             units.append(emit_node(index[nid], node, own))
     close_run()
     units.append((reader.tail(), set()))
-    source = _assemble(units, layout, tables, graph, exact)
+    scalars = {v for own in owned.values() for key, v in own.items()
+               if key[0] in ("pc", "ps", "po", "wc", "ws", "wo")}  # not ParamArray blocks
+    source = _assemble(units, layout, tables, graph, exact, imports, scalars)
     spans = {nid: own["span"] for nid, own in owned.items()}
     ints = np.array(tables.ints or [0], dtype=np.int64)
     floats = np.array(tables.float_values or [0.0], dtype=np.float64)
     return Kernel(source, layout, plan, spans, ints, floats, list(graph.nodes))
 
 
-def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool) -> str:
+def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, imports: dict,
+              scalars: set[int]) -> str:
     """The module: node functions of about CHUNK_LINES lines each, and the driving loop.
 
     A patch that fits in one function is fused into the loop instead, with its state and
@@ -490,16 +541,21 @@ def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool) -> str
     digest = hashlib.sha256(np.array(tables.ints, dtype=np.int64).tobytes()
                             + np.array(tables.float_values).tobytes()).hexdigest()[:20]
     head = ["# generated by neuromix: the per-sample kernel of one patch (do not edit)",
-            f"# tables {digest}", "import math", "import numba", "import numpy as np", ""]
+            f"# tables {digest}", "import math", "import numba", "import numpy as np",
+            "from neuromix.compiler import approx",
+            *(f"from {module} import {name} as {alias}  # {_source_hash(module)}"
+              for alias, (module, name) in sorted(imports.items())), ""]
     defs, calls = [], []
     for c, (lines, integers) in enumerate(chunks):
         if not lines:
             continue
-        defs += ["", jit, f"def c{c}(i, st, pc, rt, ri, bf, gd, it, ft):",
+        arrays = "".join(f", {a}" for a in sorted(set(re.findall(r"\bra\d+\b", "\n".join(lines))),
+                                                  key=lambda a: int(a[2:])))
+        defs += ["", jit, f"def c{c}(i, st, pc, rt, ri, bf, gd, it, ft{arrays}):",
                  *("    " + line for line in (lines if integers is None
                                               else _in_locals(lines, integers, layout))),
                  "    return 0", ""]
-        calls.append(f"c{c}(i, st, pc, rt, ri, bf, gd, it, ft)")
+        calls.append(f"c{c}(i, st, pc, rt, ri, bf, gd, it, ft{arrays})")
     if fused:
         defs, calls = [], [_localise(line) for line in chunks[0][0]] if chunks else []
     outputs = []
@@ -509,11 +565,11 @@ def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool) -> str
         outputs.append(f"ob[i, {c}] = st[{slot}]")
     rates = list(tables.rates)
     localised = fused
-    nstate, nparam = len(layout.state), len(layout.params)
+    nstate = len(layout.state)
     loads = [f"s{k} = int(st[{k}])" if layout.state[k].integer else f"s{k} = st[{k}]"
              for k in range(nstate)] if localised else []
     stores = [f"st[{k}] = s{k}" for k in range(nstate)] if localised else []
-    param_loads = [f"p{k} = pc[{k}]" for k in range(nparam)] if localised else []
+    param_loads = [f"p{k} = pc[{k}]" for k in sorted(scalars)] if localised else []
     if localised:
         outputs = [_localise(line) for line in outputs]
         rates = [_localise(line) for line in rates]
@@ -535,13 +591,18 @@ def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool) -> str
         "        i0 = 0",
         "        while i0 < n:",
         "            m = n - i0",
+        # a branch-free scan first (SIMD): with 16k weights and nothing gliding, that is all
+        "            moving = 0",
         "            for k in range(params.shape[1]):",
-        "                target = params[lane, k]",
-        "                d = (pc[k] - target) * decay",
-        f"                pc[k] = target + d if abs(d) > {SMOOTH_SNAP!r} * (1.0 + abs(target)) "
+        "                moving += pc[k] != params[lane, k]",
+        "            if moving:",
+        "                for k in range(params.shape[1]):",
+        "                    target = params[lane, k]",
+        "                    d = (pc[k] - target) * decay",
+        f"                    pc[k] = target + d if abs(d) > {SMOOTH_SNAP!r} * (1.0 + abs(target)) "
         "else target",
-        "                if not d == 0.0:",
-        f"                    m = min(m, {_config.SMOOTH_STEP})",
+        "                    if not d == 0.0:",
+        f"                        m = min(m, {_config.SMOOTH_STEP})",
         *("            " + line for line in param_loads + rates),
         "            for i in range(i0, i0 + m):",
         *("                " + call for call in calls),
@@ -578,6 +639,14 @@ def _in_locals(lines: list[str], integers: set[int], layout: Layout) -> list[str
     loads = [f"s{k} = int(st[{k}])" if layout.state[k].integer else f"s{k} = st[{k}]"
              for k in used] + [f"p{k} = pc[{k}]" for k in params]
     return loads + [_localise(line) for line in lines] + [f"st[{k}] = s{k}" for k in written]
+
+
+def _source_hash(module: str) -> str:
+    import importlib.util
+
+    origin = importlib.util.find_spec(module).origin
+    with open(origin, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()[:16]
 
 
 def compile_graph_source(graph) -> Kernel:

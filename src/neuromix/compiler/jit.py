@@ -1,9 +1,11 @@
 """Turn generated kernel source into a numba function, cached on disk across processes.
 
 numba's ``cache=True`` does not work for functions made with ``exec``, so each kernel is
-written to a real file named by the hash of its source (which inlines every node's code) and
-the neuromix version, and imported as a module that is placed in ``sys.modules`` before it
-runs, so that a second process loads numba's cache instead of compiling again.
+written to a real file named by the hash of its source (which inlines every node's code), the
+neuromix version and the source of ``approx.py`` (the library the kernels call: numba keeps a
+cached kernel with the library's old code linked in unless its name changes), and imported
+as a module that is placed in ``sys.modules`` before it runs, so that a second process loads
+numba's cache instead of compiling again.
 
 Examples
 --------
@@ -19,14 +21,16 @@ import importlib.util
 import os
 import sys
 import tempfile
+from pathlib import Path
 
 from neuromix import __version__, _config
 
 _LOADED: dict[str, object] = {}
+LIBRARY_HASH = hashlib.sha256(Path(__file__).with_name("approx.py").read_bytes()).hexdigest()
 
 
 def kernel_name(source: str) -> str:
-    digest = hashlib.sha256(f"{__version__}\n{source}".encode()).hexdigest()[:20]
+    digest = hashlib.sha256(f"{__version__}\n{LIBRARY_HASH}\n{source}".encode()).hexdigest()[:20]
     return f"nm_kernel_{digest}"
 
 

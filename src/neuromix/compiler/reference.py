@@ -31,12 +31,13 @@ from neuromix.nodes import get as node_type
 
 class _RefContext(EmitContext):
     def __init__(self, node, sr, seed, index):
-        super().__init__(node, sr, seed, index)
+        super().__init__(node, sr, seed, index, exact=True)
         self.state_names = {st.name: f"S_{i}" for i, st in enumerate(self.type.state)}
         self.out_names = {port: f"O_{i}" for i, port in enumerate(self.type.output_ports(node))}
         self.buffer_names = {b.name: f"B_{i}" for i, b in enumerate(self.type.buffers)}
         self.sizes = {b.name: int(b.size(self)) for b in self.type.buffers}
         self.tables: dict[str, np.ndarray] = {}
+        self.uses = {}
 
     def p(self, name):
         return f"P_{name}"
@@ -60,6 +61,19 @@ class _RefContext(EmitContext):
 
     def size(self, buf):
         return self.sizes[buf]
+
+    def use(self, module, name):
+        import importlib
+
+        alias = f"{module.rsplit('.', 1)[-1]}_{name}"
+        self.uses[alias] = getattr(importlib.import_module(module), name)
+        return alias
+
+    def block(self, name):
+        return f"A_{name}"
+
+    def view(self, buf):
+        return self.buffer_names[buf]
 
 
 def reference_delays(graph: Graph) -> dict:
@@ -103,7 +117,9 @@ def run_reference(graph: Graph, frames: int) -> np.ndarray:
         for key, inp in enumerate(node.inputs):
             ctx.ins.append((inp.key, f"I_{key}", f"W_{key}" if nt.inputs == "weighted" else None))
         code[node.id] = compile("\n".join(nt.emit(ctx)), f"<reference {node.id}>", "exec")
-        space = {"math": math, **ctx.tables}
+        space = {"math": math, "np": np, **ctx.tables, **ctx.uses}
+        for arr in nt.arrays:  # parameter arrays, read from the graph like every parameter
+            space[f"A_{arr.name}"] = np.asarray(arr.entries(node)[1], dtype=np.float64)
         for st in nt.state:
             init = st.init(ctx) if callable(st.init) else st.init
             space[ctx.state_names[st.name]] = int(init) if st.integer else float(init)

@@ -34,6 +34,7 @@ from neuromix.compiler.codegen import Kernel, generate
 from neuromix.compiler.jit import load_kernel
 from neuromix.compiler.passes import plan_graph
 from neuromix.engine.notice import notice
+from neuromix.errors import UnknownNameError
 from neuromix.graph.graph import Graph, nearest
 
 
@@ -128,7 +129,8 @@ class CompiledPatch:
             return self.addresses[address]
         except KeyError:
             hint = nearest(address, self.addresses)
-            raise KeyError(f"no parameter '{address}'" + (f" ({hint})" if hint else "")) from None
+            raise UnknownNameError(f"no parameter '{address}'" + (f" ({hint})" if hint else "")
+                                   ) from None
 
     def set(self, address: str, value: float, lane: int | None = None) -> None:
         """Set a parameter by address (all lanes, or one); takes effect at the next block."""

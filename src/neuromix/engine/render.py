@@ -11,7 +11,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 
@@ -19,10 +18,12 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.engine.compiled import CompiledPatch
-from neuromix.io.atomic import temporary_beside
+from neuromix.engine.writer import BlockWriter
+from neuromix.io.atomic import replace, temporary_beside
 
 SUBTYPES = {"float": "FLOAT", "pcm24": "PCM_24", "pcm16": "PCM_16"}
 FORMATS = {"wav": "WAV", "flac": "FLAC"}
+PROGRESS_FROM = 2.0  # seconds of audio: shorter renders show no bar
 
 
 def frames_for(sr: float, seconds: float | None, frames: int | None) -> int:
@@ -73,7 +74,8 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
                    block: int = _config.DEFAULT_BLOCK, progress: bool | None = None) -> dict:
     """Stream a render to ``path`` (WAV or FLAC) through a temporary file renamed at the end.
 
-    Memory stays flat however long the render. If anything interrupts it (Ctrl-C included),
+    Memory stays flat however long the render, and the file is written on a background thread
+    while the next block renders. If anything interrupts it (Ctrl-C, a full disk),
     the temporary file is removed and nothing appears under the final name. Returns a summary
     (frames, channels, peak, clipped samples).
     """
@@ -89,26 +91,21 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
         subtype = "pcm24"  # FLAC stores integers only
     n = frames_for(compiled.sr, seconds, None)
     tmp = temporary_beside(path)
-    peak, clipped = 0.0, 0
     bar = _progress(n, compiled.sr, progress)
     try:
         compiled.reset()
         with sf.SoundFile(tmp, "w", samplerate=int(round(compiled.sr)), channels=compiled.channels,
                           subtype=SUBTYPES[subtype], format=FORMATS[fmt]) as fh:
-            for size in blocks(n, block):
-                chunk = compiled.process(size)
-                chunk = chunk if compiled.lanes == 1 else chunk[0]
-                if size:
-                    peak = max(peak, float(np.max(np.abs(chunk))))
-                if subtype != "float":
-                    over = np.abs(chunk) > 1.0
-                    if over.any():
-                        clipped += int(over.sum())
-                        chunk = np.clip(chunk, -1.0, 1.0)
-                fh.write(chunk)
-                if bar is not None:
-                    bar.update(size)
-        os.replace(tmp, path)
+            # the file is written on a thread of its own while the next block renders
+            with BlockWriter(fh, min(block, max(n, 1)), compiled.channels,
+                             clip=subtype != "float") as writer:
+                for size in blocks(n, block):
+                    chunk = compiled.process(size)
+                    writer.write(chunk if compiled.lanes == 1 else chunk[0])
+                    if bar is not None:
+                        bar.update(size)
+            peak, clipped = writer.peak, writer.clipped
+        replace(tmp, path)
     finally:
         if bar is not None:
             bar.close()
@@ -119,13 +116,27 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
 
 
 def _progress(frames: int, sr: float, enabled: bool | None):
-    """A progress bar in seconds of audio, for renders longer than a few seconds on a terminal."""
-    if enabled is False or (enabled is None and frames < 30 * sr):
+    """A progress bar in seconds of audio for renders of :data:`PROGRESS_FROM` seconds or more:
+    on a terminal when ``enabled`` is None, always when True, never when False."""
+    if enabled is False or (enabled is None and frames < PROGRESS_FROM * sr):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=frames, unit="frame", unit_scale=True, desc="render", leave=False,
-                disable=None if enabled is None else not enabled,
-                bar_format="{desc} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                           "[{elapsed}<{remaining}, {rate_fmt}]",
-                miniters=max(1, math.ceil(frames / 200)))
+    return _SecondsBar(tqdm(total=round(frames / sr, 3), unit="s", desc="render", leave=False,
+                            disable=None if enabled is None else not enabled,
+                            bar_format="{desc} {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s "
+                                       "of audio [{elapsed}<{remaining}, {rate_fmt}]",
+                            mininterval=0.2), sr)
+
+
+class _SecondsBar:
+    """A tqdm bar counted in seconds of audio, fed frames."""
+
+    def __init__(self, bar, sr: float):
+        self.bar, self.sr = bar, sr
+
+    def update(self, frames: int) -> None:
+        self.bar.update(frames / self.sr)
+
+    def close(self) -> None:
+        self.bar.close()

@@ -1,9 +1,11 @@
 """The Pythonic way to build a patch: one method per node type, handles with operators.
 
-Every node type in the registry is a method of :class:`Patch` (``p.sine``, ``p.neuron``, ...).
-Positional arguments fill the node's parameters in order; keyword arguments set parameters or
-options by name (``in_`` for the ``in`` parameter). A parameter takes a number, or a handle
-(or ``handle.mod(scale, offset)``) for a signal that drives it.
+Every node type in the registry is a real method of :class:`Patch` (``p.sine``, ``p.neuron``,
+...), with a signature and a docstring made from the registry, so ``dir``, ``help``,
+``inspect.signature`` and editors see them. Positional arguments fill the node's parameters in
+order; keyword arguments set parameters or options by name (``in_`` for the ``in``
+parameter). A parameter takes a number, or a handle (or ``handle.mod(scale, offset)``) for a
+signal that drives it.
 
 Examples
 --------
@@ -19,11 +21,14 @@ Examples
 
 from __future__ import annotations
 
-import functools
+import inspect
+import keyword
+import math
 from typing import Any
 
 from neuromix import _config
-from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, nearest
+from neuromix.graph.graph import (Graph, Input, Node, PatchError, Ref, Signal, check_option,
+                                  nearest)
 
 
 class Handle:
@@ -101,6 +106,8 @@ def _value(value) -> float | Signal:
         return Signal(_ref(value))
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"expected a number or a signal, not {value!r}")
+    if not math.isfinite(value):
+        raise PatchError(f"expected a finite number, not {value!r}")
     return float(value)
 
 
@@ -154,6 +161,7 @@ class Patch:
             if nt.param(key) is not None:
                 node.params[key] = _value(value)
             elif nt.option(key) is not None:
+                check_option(node, key, value)
                 node.options[key] = value
             else:
                 valid = [p.name for p in nt.params] + [o.name for o in nt.options]
@@ -166,15 +174,14 @@ class Patch:
             i += 1
         return f"{type_name}{i}"
 
-    def __getattr__(self, type_name: str):
-        if type_name.startswith("_"):
-            raise AttributeError(type_name)
+    def __getattr__(self, name: str):
+        """Only reached for names that are not there: say which node type was meant."""
+        if name.startswith("_"):
+            raise AttributeError(name)
         from neuromix.nodes import registry
 
-        if type_name not in registry():
-            hint = nearest(type_name, registry())
-            raise AttributeError(f"no node type '{type_name}'" + (f" ({hint})" if hint else ""))
-        return functools.partial(self.node, type_name)
+        hint = nearest(name, registry())
+        raise AttributeError(f"no node type '{name}'" + (f" ({hint})" if hint else ""))
 
     def out(self, *sources) -> None:
         """Set the output: one handle, or several (or a list), one channel each."""
@@ -193,18 +200,27 @@ class Patch:
         return self.graph.sr
 
     def compile(self, lanes: int = 1, exact: bool = False):
-        """The compiled patch (recompiles only when the structure changed); ``exact`` without
-        fast-math, bit for bit what the reference interpreter computes (for tests)."""
+        """The compiled patch (recompiles only when the structure changed); ``exact`` with
+        libm's tanh and sine instead of the fast approximations and without fast-math: bit for
+        bit what the reference interpreter computes (and Faust's ``-double`` build)."""
         from neuromix.engine.compiled import CompiledPatch
 
         return CompiledPatch(self.graph, lanes=lanes, exact=exact)
 
     def render(self, seconds: float | None = None, frames: int | None = None,
-               block: int = _config.DEFAULT_BLOCK):
-        """Render from the initial state: (frames,) for one channel, else (frames, channels)."""
+               block: int = _config.DEFAULT_BLOCK, exact: bool = False):
+        """Render from the initial state: (frames,) for one channel, else (frames, channels);
+        ``exact`` as in :meth:`compile`."""
         from neuromix.engine.render import render
 
-        return render(self.compile(), seconds=seconds, frames=frames, block=block)
+        return render(self.compile(exact=exact), seconds=seconds, frames=frames, block=block)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the network drawn as in ``neuromix explain`` and a player of one
+        second of its sound (:func:`neuromix.analysis.report.page.patch_html`)."""
+        from neuromix.analysis.report.page import patch_html
+
+        return patch_html(self.graph)
 
     def play(self, audio: str = "portaudio", **options):
         """Start playing live and return the player (see :func:`neuromix.live.play`):
@@ -225,6 +241,70 @@ class Patch:
         return dumps(self.graph)
 
 
+def _argument(name: str) -> str:
+    """The Python spelling of a parameter or option name (``in`` -> ``in_``)."""
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def _builder_doc(nt) -> str:
+    """A numpydoc docstring for the builder of node type ``nt``, from its declaration."""
+    lines = [nt.doc, "", "Parameters", "----------"]
+    for spec in nt.params:
+        bounds = [f"{spec.lo:g}" if spec.lo > -float("inf") else "",
+                  f"{spec.hi:g}" if spec.hi < float("inf") else ""]
+        extra = ", ".join(x for x in (f"range {bounds[0]}..{bounds[1]}" if any(bounds) else "",
+                                      spec.unit) if x)
+        lines += [f"{_argument(spec.name)} : float or signal, default {spec.default:g}"
+                  + (f" ({extra})" if extra else ""),
+                  f"    {spec.doc or 'a parameter: a number, or a handle that drives it'}"]
+    for opt in nt.options:
+        choices = f", one of {', '.join(map(str, opt.choices))}" if opt.choices else ""
+        lines += [f"{_argument(opt.name)} : {opt.kind.__name__}, default {opt.default!r}{choices}",
+                  f"    {opt.doc or 'a structural option (changing it recompiles)'}"]
+    if nt.inputs == "weighted":
+        lines += ["inputs : dict or list, optional",
+                  "    ``{handle: weight}`` (a weight is a number or a signal), or handles"]
+    elif nt.inputs == "list":
+        lines += ["inputs : list, optional", "    the handles to combine"]
+    lines += ["name : str, optional", "    the node's id (default: the type and a number)",
+              "", "Returns", "-------", "Handle",
+              f"    the new node's main output ({nt.output_ports()[0]!r})"
+              + (f"; other outputs: {', '.join(nt.output_ports()[1:])}"
+                 if len(nt.output_ports()) > 1 else "")]
+    return "\n".join(lines)
+
+
+def _builder(nt):
+    """The ``Patch`` method that adds a node of type ``nt``."""
+    type_name = nt.name
+
+    def build(self, *args, **kwargs) -> Handle:
+        return self.node(type_name, *args, **kwargs)
+
+    P, K = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+    parameters = [inspect.Parameter("self", P)]
+    parameters += [inspect.Parameter(_argument(spec.name), P, default=spec.default)
+                   for spec in nt.params]
+    parameters += [inspect.Parameter(_argument(opt.name), K, default=opt.default)
+                   for opt in nt.options]
+    if nt.inputs is not None:
+        parameters.append(inspect.Parameter("inputs", K, default=None))
+    parameters.append(inspect.Parameter("name", K, default=None))
+    build.__name__ = type_name
+    build.__qualname__ = f"Patch.{type_name}"
+    build.__doc__ = _builder_doc(nt)
+    build.__signature__ = inspect.Signature(parameters, return_annotation=Handle)
+    return build
+
+
+def _add_builders() -> None:
+    from neuromix.nodes import registry
+
+    for nt in registry().values():
+        if not hasattr(Patch, nt.name):  # a node type never hides a method of Patch
+            setattr(Patch, nt.name, _builder(nt))
+
+
 def node_ref(nid: str) -> Ref:
     return Ref(nid)
 
@@ -242,3 +322,6 @@ def load(path) -> Patch:
     from neuromix.graph.patchfile import load_graph
 
     return Patch(graph=load_graph(path))
+
+
+_add_builders()

@@ -26,7 +26,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, nearest
+from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, check_id, nearest
+from neuromix.graph.yamlfile import load_yaml, read_text
 from neuromix.io.atomic import write_text as atomic_write_text
 
 FORMAT_VERSION = 1
@@ -35,12 +36,6 @@ EXTRA_SECTIONS = ("render", "midi", "osc", "meta")  # kept as they are for the t
 SIGNAL_KEYS = ("from", "scale", "offset", "delay")
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
-
-
-def _yaml():
-    from ruamel.yaml import YAML
-
-    return YAML(typ="rt")
 
 
 def _line(mapping, key=None) -> int | None:
@@ -57,34 +52,21 @@ def _line(mapping, key=None) -> int | None:
 def load_graph(path) -> Graph:
     """Read a patch file from disk; PatchError (with file and line) if it is bad."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PatchError("no such patch file", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise PatchError("is not a text file (expected YAML or JSON)", file=str(path)) from None
-    return loads(text, filename=str(path))
+    return loads(read_text(path, "patch file"), filename=str(path))
 
 
 def loads(text: str, filename: str | None = None) -> Graph:
-    """Parse and validate patch-file text."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
-    try:
-        doc = _yaml().load(text)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise PatchError(f"is not valid YAML: {err.problem or err.context}", file=filename,
-                         line=mark.line + 1 if mark else None) from None
-    except YAMLError as err:
-        raise PatchError(f"is not valid YAML: {err}", file=filename) from None
+    """Parse and validate patch-file text (within the limits of :mod:`.yamlfile`)."""
+    doc = load_yaml(text, filename)
     from neuromix.compiler.passes import plan_graph
 
     try:
-        graph, lines = _build(doc)
+        graph, lines = _build(doc, str(Path(filename).parent) if filename else None)
         plan = plan_graph(graph)  # validates, and finds loops without delay while lines are known
         if "midi" in doc:
             _check_midi(doc, graph, plan)
+        if "render" in doc:
+            check_render(doc["render"], _line(doc, "render"))
     except PatchError as err:
         line = err.line or lines_for(err, locals().get("lines", {}))
         raise err.located(filename, line) from None
@@ -100,6 +82,38 @@ def _check_midi(doc, graph, plan) -> None:
     parse_midi(doc["midi"], dict(layout.params), param_ranges(graph), _line(doc, "midi"))
 
 
+MAX_SECONDS = 24 * 3600.0  # the longest render a patch file may ask for
+RENDER_KEYS = ("seconds",)
+
+
+def check_render(section, line=None) -> dict:
+    """The ``render:`` section: ``{seconds: N}``, N a number from 0 to :data:`MAX_SECONDS`.
+
+    Examples
+    --------
+    >>> check_render({"seconds": 2.5})
+    {'seconds': 2.5}
+    >>> check_render(5)
+    Traceback (most recent call last):
+    ...
+    neuromix.errors.PatchError: render: must be a mapping like {seconds: 10}, not 5
+    """
+    if not isinstance(section, dict):
+        raise PatchError(f"render: must be a mapping like {{seconds: 10}}, not {_plain(section)!r}",
+                         line=line)
+    for key in section:
+        if key not in RENDER_KEYS:
+            raise PatchError(f"render: unknown key {key!r}", line=_line(section, key) or line,
+                             hint=nearest(str(key), RENDER_KEYS) or "it takes seconds")
+    seconds = section.get("seconds", 10.0)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
+            or not 0 < seconds <= MAX_SECONDS:
+        raise PatchError(f"render: seconds must be a number above 0 and at most "
+                         f"{MAX_SECONDS:.0f} (24 hours), not {_plain(seconds)!r}",
+                         line=_line(section, "seconds") or line)
+    return _plain(section)
+
+
 def lines_for(err: PatchError, lines: dict) -> int | None:
     return lines.get((err.node, err.field)) or lines.get((err.node, None))
 
@@ -110,16 +124,19 @@ def _number(value, what: str, node: str | None = None, line=None):
     return value
 
 
-def _ref(value, what: str, node: str, line) -> Ref:
+def _ref(value, what: str, node: str | None, line) -> Ref:
     if not isinstance(value, str) or not value:
-        raise PatchError(f"{what} must be a node id, not {value!r}", node=node, line=line)
-    return Ref.parse(value)
+        raise PatchError(f"{what} must be a node id, not {_plain(value)!r}", node=node, line=line)
+    try:
+        return Ref.parse(value).check()
+    except PatchError as err:
+        raise PatchError(f"{what}: {err.message}", node=node, line=line) from None
 
 
 def _signal(value: dict, what: str, node: str, line) -> Signal:
     unknown = [k for k in value if k not in SIGNAL_KEYS]
     if unknown:
-        raise PatchError(f"{what}: unknown key '{unknown[0]}'", node=node, line=line,
+        raise PatchError(f"{what}: unknown key {unknown[0]!r}", node=node, line=line,
                          hint=nearest(unknown[0], SIGNAL_KEYS) or "use from, scale, offset, delay")
     if "from" not in value:
         raise PatchError(f"{what}: a signal needs 'from: <node id>'", node=node, line=line)
@@ -150,7 +167,7 @@ def _inputs(section, node_id: str, kind: str | None, line) -> list[Input]:
             if isinstance(spec, dict) and ("weight" in spec or "delay" in spec) and "from" not in spec:
                 extra = [k for k in spec if k not in ("weight", "delay")]
                 if extra:
-                    raise PatchError(f"input '{key}': unknown key '{extra[0]}'", node=node_id,
+                    raise PatchError(f"input '{key}': unknown key {extra[0]!r}", node=node_id,
                                      line=kline, hint="use weight and delay")
                 delay = spec.get("delay")
                 spec = spec.get("weight", 1.0)
@@ -177,15 +194,17 @@ def _inputs(section, node_id: str, kind: str | None, line) -> list[Input]:
     return result
 
 
-def _build(doc) -> tuple[Graph, dict]:
+def _build(doc, base: str | None = None) -> tuple[Graph, dict]:
+    """The graph and the line of every node and field; file options resolve inside ``base``."""
     from neuromix.nodes import registry
+    from neuromix.nodes._registry import FilePath
 
     if not isinstance(doc, dict):
         raise PatchError("a patch file is a mapping with 'nodes:' and 'out:'", line=1)
     lines: dict = {}
     for key in doc:
         if key not in TOP_LEVEL + EXTRA_SECTIONS:
-            raise PatchError(f"unknown section '{key}'", line=_line(doc, key),
+            raise PatchError(f"unknown section {key!r}", line=_line(doc, key),
                              hint=nearest(key, TOP_LEVEL + EXTRA_SECTIONS))
     version = doc.get("neuromix", FORMAT_VERSION)
     if version != FORMAT_VERSION:
@@ -204,15 +223,19 @@ def _build(doc) -> tuple[Graph, dict]:
     types = registry()
     for nid, spec in nodes.items():
         line = _line(nodes, nid)
-        nid = str(nid)
+        try:
+            check_id(nid)
+        except PatchError as err:
+            raise err.located(None, line) from None
         if not isinstance(spec, dict):
             raise PatchError(f"must be a mapping like {{type: sine, freq: 110}}, not {spec!r}",
                              node=nid, line=line)
         if "type" not in spec:
             raise PatchError("has no 'type'", node=nid, line=line, hint="e.g. type: neuron")
-        ntype = str(spec["type"])
-        if ntype not in types:
-            raise PatchError(f"unknown node type '{ntype}'", node=nid, line=_line(spec, "type") or line,
+        ntype = spec["type"]
+        if not isinstance(ntype, str) or ntype not in types:
+            raise PatchError(f"unknown node type {_plain(ntype)!r}", node=nid,
+                             line=_line(spec, "type") or line,
                              hint=nearest(ntype, types) or "see 'neuromix nodes'")
         nt = types[ntype]
         node = Node(nid, ntype, line=line)
@@ -227,12 +250,15 @@ def _build(doc) -> tuple[Graph, dict]:
             elif nt.param(key) is not None:
                 node.params[key] = _value(value, key, nid, kline)
             elif nt.option(key) is not None:
-                node.options[key] = _plain(value)
+                value = _plain(value)
+                if nt.option(key).kind is FilePath and isinstance(value, str):
+                    value = FilePath(value, base)  # relative to the patch file, not the cwd
+                node.options[key] = value
             else:
                 valid = [p.name for p in nt.params] + [o.name for o in nt.options]
                 valid += ["inputs"] if nt.inputs else []
-                raise PatchError(f"{ntype} has no parameter '{key}'", node=nid, line=kline,
-                                 hint=nearest(key, valid) or f"it takes {', '.join(valid) or 'none'}")
+                raise PatchError(f"{ntype} has no parameter {key!r}", node=nid, line=kline,
+                                 hint=nearest(str(key), valid) or f"it takes {', '.join(valid) or 'none'}")
         graph.add(node)
     out = doc.get("out")
     if out is None:

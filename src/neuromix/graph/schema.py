@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 
+from neuromix.graph.graph import ID_RULE
 from neuromix.graph.midimap import SCHEMA as MIDI_SCHEMA
-from neuromix.graph.patchfile import EXTRA_SECTIONS, FORMAT_VERSION
+from neuromix.graph.patchfile import EXTRA_SECTIONS, FORMAT_VERSION, MAX_SECONDS
 
 _SIGNAL = {
     "type": "object",
@@ -68,12 +69,16 @@ def patch_schema() -> dict:
         "type": "object",
         "properties": {
             "neuromix": {"const": FORMAT_VERSION},
-            "sr": {"type": "number", "minimum": 1},
+            "sr": {"type": "number", "minimum": 1, "maximum": 1_000_000},
             "seed": {"type": "integer"},
-            "nodes": {"type": "object", "additionalProperties": {
+            "nodes": {"type": "object", "propertyNames": {"pattern": f"^{ID_RULE}$"},
+                      "additionalProperties": {
                 "oneOf": [{"$ref": f"#/$defs/{name}"} for name in sorted(types)]}},
             "out": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             **{section: {"type": "object"} for section in EXTRA_SECTIONS},
+            "render": {"type": "object", "additionalProperties": False,
+                       "properties": {"seconds": {"type": "number", "exclusiveMinimum": 0,
+                                                  "maximum": MAX_SECONDS}}},
             "midi": MIDI_SCHEMA,
         },
         "required": ["nodes", "out"],

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuromix.graph.graph import Graph, Node, PatchError, Ref, nearest
+from neuromix.graph.graph import Graph, Node, PatchError, Ref, check_id, nearest
 
 FORMAT_VERSION = 1
 TOP_LEVEL = ("instrument", "rate", "seed", "inputs", "network", "outputs", "play", "replay",
@@ -151,6 +151,7 @@ class InstrumentSpec:
     window: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     learn: LearnSpec | None = None
+    osc_host: str = "127.0.0.1"  # where the OSC inputs listen (``--osc-host``): this machine
 
     @property
     def signal_names(self) -> list[str]:
@@ -161,29 +162,17 @@ class InstrumentSpec:
 # -- reading ---------------------------------------------------------------------------------
 def load(path) -> InstrumentSpec:
     """Read and validate an instrument file; PatchError (with file and line) if it is bad."""
+    from neuromix.graph.yamlfile import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PatchError("no such instrument file", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise PatchError("is not a text file (expected YAML)", file=str(path)) from None
-    return loads(text, filename=str(path), base=path.parent)
+    return loads(read_text(path, "instrument file"), filename=str(path), base=path.parent)
 
 
 def loads(text: str, filename: str | None = None, base: Path | None = None) -> InstrumentSpec:
     """Parse and validate instrument-file text (paths inside are relative to ``base``)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from neuromix.graph.yamlfile import load_yaml
 
-    try:
-        doc = YAML(typ="rt").load(text)
-    except MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise PatchError(f"is not valid YAML: {err.problem or err.context}", file=filename,
-                         line=mark.line + 1 if mark else None) from None
-    except YAMLError as err:
-        raise PatchError(f"is not valid YAML: {err}", file=filename) from None
+    doc = load_yaml(text, filename)
     try:
         spec = _Reader(base or Path.cwd()).instrument(doc)
     except PatchError as err:
@@ -302,8 +291,10 @@ class _Reader:
         for name, spec in section.items():
             where = f"input '{name}'"
             nline = _line(section, name)
-            if not isinstance(name, str) or not name.isidentifier():
-                raise PatchError(f"{where}: a name is letters, digits and '_'", line=nline)
+            try:
+                check_id(name, "input name")
+            except PatchError as err:
+                raise err.located(None, nline) from None
             if not isinstance(spec, dict) or "source" not in spec:
                 raise PatchError(f"{where}: must be a mapping with a 'source' "
                                  f"({', '.join(SOURCES)})", line=nline)
@@ -397,9 +388,13 @@ class _Reader:
                              "{cutoff: [0, 1]}", line=_line(section, "outputs") or _line(section))
         outputs = {}
         for name in outs:
-            if not isinstance(name, str) or not name.isidentifier() or name in names:
-                raise PatchError(f"learn: output '{name}' needs a name of its own (letters, "
-                                 f"digits, '_'; not an input's)", line=_line(outs, name))
+            try:
+                check_id(name, "learn: output name")
+            except PatchError as err:
+                raise err.located(None, _line(outs, name)) from None
+            if name in names:
+                raise PatchError(f"learn: output '{name}' needs a name of its own, not an "
+                                 f"input's", line=_line(outs, name))
             outputs[name] = self.pair(outs, name, None, f"learn output '{name}'")
         hidden = section.get("hidden", [8])
         if (not isinstance(hidden, list) or not hidden
@@ -529,6 +524,10 @@ class _Reader:
         for name, spec in section.items():
             where = f"output '{name}'"
             nline = _line(section, name)
+            try:
+                check_id(name, "output name")
+            except PatchError as err:
+                raise err.located(None, nline) from None
             if not isinstance(spec, dict) or "type" not in spec:
                 raise PatchError(f"{where}: must be a mapping with a 'type' "
                                  f"({', '.join(OUTPUT_TYPES)})", line=nline)

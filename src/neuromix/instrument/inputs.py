@@ -16,13 +16,14 @@ OSC                        as sent, or 0..1 across its ``range``
 
 Sources write into the bank from their own threads or from the event poll; the loop reads the
 bank once per control tick. A gesture file (CSV: ``tick,seconds,<input>...``, one row whenever
-an input changed) records a performance and replays it tick for tick.
+an input changed) records a performance and replays it tick for tick. Live input wins: once a
+live source (mouse, joystick, MIDI, OSC) has set an input, a replay no longer writes it.
 
 Examples
 --------
 >>> bank = InputBank(["x", "y"], [0.5, 0.0])
->>> bank.set("y", 0.25); bank.values.tolist()
-[0.5, 0.25]
+>>> bank.set("y", 0.25); bank.values.tolist(), bank.live.tolist()
+([0.5, 0.25], [False, True])
 >>> dead_zone(0.03, 0.05), round(dead_zone(0.525, 0.05), 3)
 (0.0, 0.5)
 """
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import threading
 from pathlib import Path
@@ -45,16 +47,25 @@ MOUSE_BUTTONS = {1: "left", 2: "middle", 3: "right"}
 
 
 class InputBank:
-    """The current value of every input, by name and by index (the network's input order)."""
+    """The current value of every input, by name and by index (the network's input order).
+
+    ``set`` is how live sources write; it marks the input ``live``, and a replay leaves live
+    inputs alone (``lock`` keeps a replay's write from landing after a live one).
+    """
 
     def __init__(self, names: list[str], initial: list[float]):
         self.names = list(names)
         self.index = {n: i for i, n in enumerate(self.names)}
         self.values = np.array(initial, dtype=np.float64)
+        self.live = np.zeros(len(self.names), dtype=bool)
+        self.lock = threading.Lock()
         self.changed = threading.Event()  # set by any write; lets a benchmark or a UI wake up
 
     def set(self, name: str, value: float) -> None:
-        self.values[self.index[name]] = value
+        i = self.index[name]
+        with self.lock:
+            self.values[i] = value
+            self.live[i] = True
         self.changed.set()
 
 
@@ -91,7 +102,8 @@ class Replay:
     """Plays a gesture file back: at each tick, the recorded values of the inputs it names.
 
     Rows are placed at ``round(seconds × rate)``, so a gesture recorded at one control rate
-    replays at another. Columns that name no input of the instrument are ignored.
+    replays at another. Columns that name no input of the instrument are ignored, and so are
+    inputs that a live source has taken over (``live``).
     """
 
     def __init__(self, path, names: list[str], rate: int):
@@ -125,10 +137,12 @@ class Replay:
     def end_tick(self) -> int:
         return self.events[-1][0] if self.events else 0
 
-    def apply(self, tick: int, values: np.ndarray) -> None:
+    def apply(self, tick: int, values: np.ndarray, live: np.ndarray | None = None) -> None:
+        """Write the rows due by ``tick`` into ``values``, except where ``live`` is true."""
         while self.pos < len(self.events) and self.events[self.pos][0] <= tick:
             for i, v in self.events[self.pos][1]:
-                values[i] = v
+                if live is None or not live[i]:
+                    values[i] = v
             self.pos += 1
 
 
@@ -297,54 +311,63 @@ class MidiInputs:
 
 # -- OSC in ----------------------------------------------------------------------------------
 class OscInputs:
-    """OSC values to named inputs: one UDP server per port, ``address`` + argument ``index``.
+    """OSC values to named inputs: one UDP listener per port, ``address`` + argument ``index``.
 
-    Each port's server handles its packets one at a time, in the order they arrive (a thread
+    Each port's listener handles its packets one at a time, in the order they arrive (a thread
     per packet could apply Wekinator's ``outputs`` after the ``startRecording`` sent after it).
+    Datagrams are parsed strictly (:mod:`neuromix.io.osc`): a malformed one is ignored and said
+    at most once a second. It listens on ``host`` (127.0.0.1, this machine only, unless the
+    instrument is started with ``--osc-host``).
 
     ``extra`` adds handlers on a port ({port: {address: handler}}), for control messages.
     """
 
     def __init__(self, specs: list[InputSpec], bank: InputBank, say=print,
-                 extra: dict[int, dict] | None = None):
-        from pythonosc.dispatcher import Dispatcher
-        from pythonosc.osc_server import BlockingOSCUDPServer
+                 extra: dict[int, dict] | None = None, host: str = "127.0.0.1"):
+        from neuromix.io.osc import Listener, Reporter
 
         self.bank = bank
         self.servers = []
+        self.report = Reporter(say, "OSC in")
         by_port: dict[int, list[InputSpec]] = {port: [] for port in extra or {}}
         for spec in specs:
             if spec.source == "osc":
                 by_port.setdefault(spec.options["port"], []).append(spec)
         for port, group in by_port.items():
-            dispatcher = Dispatcher(strict_timing=False)
+            handlers: dict = {}
             for address in {s.options["address"] for s in group}:
                 targets = [s for s in group if s.options["address"] == address]
-                dispatcher.map(address, self._handler(targets))
-            for address, handler in (extra or {}).get(port, {}).items():
-                dispatcher.map(address, handler)
+                handlers[address] = self._handler(targets)
+            handlers.update((extra or {}).get(port, {}))
             try:
-                server = BlockingOSCUDPServer(("0.0.0.0", port), dispatcher)
+                server = Listener(host, port, self._dispatch(handlers), name=f"osc-in-{port}")
             except OSError as err:
-                say(f"cannot listen for OSC on port {port} ({err.strerror}); its inputs keep "
+                say(f"cannot listen for OSC on {host}:{port} ({err.strerror}); its inputs keep "
                     f"their start values")
                 continue
-            threading.Thread(target=self._serve, args=(server,), daemon=True,
-                             name=f"osc-in-{port}").start()
             self.servers.append(server)
 
-    @staticmethod
-    def _serve(server) -> None:
-        try:
-            server.serve_forever(poll_interval=0.05)
-        except (UnicodeDecodeError, OSError):
-            pass
+    def _dispatch(self, handlers: dict):
+        from neuromix.io.osc import Malformed, parse
+
+        def handle(data: bytes, sender) -> None:
+            try:
+                messages = parse(data)
+            except Malformed as err:
+                self.report.refused(str(err))
+                return
+            for address, args in messages:
+                handler = handlers.get(address)
+                if handler is not None:
+                    handler(address, *args)
+        return handle
 
     def _handler(self, targets: list[InputSpec]):
         def handle(address, *args):
             for spec in targets:
                 i = spec.options["index"]
-                if i < len(args) and isinstance(args[i], (int, float)):
+                if i < len(args) and isinstance(args[i], (int, float)) \
+                        and not isinstance(args[i], bool) and math.isfinite(args[i]):
                     value = float(args[i])
                     rng = spec.options["range"]
                     if rng is not None:
@@ -354,5 +377,4 @@ class OscInputs:
 
     def close(self) -> None:
         for server in self.servers:
-            server.shutdown()
-            server.server_close()
+            server.close()

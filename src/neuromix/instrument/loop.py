@@ -2,7 +2,8 @@
 
 Each tick: apply the gesture replay, poll the window and controllers, record the gesture, set
 every ``input`` node's value on the compiled network, run the network for one sample, and let
-each output decide what to send. Everything that reaches a file is decided by tick counts, so a
+each output decide what to send. Live input wins over a replay: an input that a live source (the
+mouse, a joystick, MIDI or OSC) has set is no longer written by the replay. Everything that reaches a file is decided by tick counts, so a
 replayed gesture gives the same MIDI file in real time and ``offline`` (as fast as possible).
 
 On any way out (the end, Ctrl-C, SIGTERM, an error, the window closed) :meth:`Instrument.close`
@@ -58,7 +59,8 @@ class Instrument:
         Where to write the MIDI, the gesture recording and the played patch's audio.
     replay : path or None
         A gesture to replay. Without one, the file's ``replay`` plays in offline and
-        windowless runs (a window means a live player).
+        windowless runs (a window means a live player). Each input plays the replay until a
+        live source sets it.
     midi_port : str, bool or None
         ``None`` for the file's choice (a virtual port by default), a port name, or False for
         no port at all.
@@ -82,6 +84,7 @@ class Instrument:
         self._slots = np.array([self.network.index(f"{n}.value") for n in names], dtype=np.intp)
         self.channels = {name: i for i, name in enumerate(spec.signal_names)}
         self.row = np.zeros(len(self.channels))
+        self.snap = None  # the browser view's snapshots (neuromix.live.ui), taken after each tick
         try:
             self._open(offline, window, record_gesture, replay, wav, midi_port)
         except BaseException:
@@ -128,7 +131,8 @@ class Instrument:
         if "osc" in sources or self.teacher is not None:
             extra = ({spec.learn.control_port: self.teacher.osc_handlers()}
                      if self.teacher is not None else None)
-            self._resources.append(inputs_mod.OscInputs(spec.inputs, self.bank, self.say, extra))
+            self._resources.append(inputs_mod.OscInputs(spec.inputs, self.bank, self.say, extra,
+                                                          spec.osc_host))
 
     def _has_midi_outputs(self) -> bool:
         return any(o.type in outputs_mod.MIDI_TYPES for o in self.spec.outputs)
@@ -151,7 +155,8 @@ class Instrument:
         tick, values = self.tick, self.bank.values
         self.bank.changed.clear()
         if self.replay is not None:
-            self.replay.apply(tick, values)
+            with self.bank.lock:
+                self.replay.apply(tick, values, self.bank.live)
         if self.pygame is not None:
             self.pygame.poll()
             if self.pygame.quit:
@@ -162,6 +167,8 @@ class Instrument:
             self.teacher.tick(tick, values)
         self.network.params[0, self._slots] = values
         row = self.network.process(1)[0]
+        if self.snap is not None:
+            self.snap.write(self.network, 0, row.reshape(1, -1))
         if self.teacher is None or self.teacher.running:
             for out in self.outputs.values():
                 out.update(tick, row)

@@ -23,7 +23,7 @@ import contextlib
 import os
 import sys
 
-from neuromix.io.atomic import temporary_beside
+from neuromix.io.atomic import replace, temporary_beside
 
 TEMPO = 1_000_000  # microseconds per beat: with ticks_per_beat = rate, one MIDI tick per control tick
 CLIENT_NAME = "neuromix"
@@ -58,7 +58,7 @@ class MidiRecorder:
         tmp = temporary_beside(path)
         try:
             self.midi_file().save(tmp)
-            os.replace(tmp, path)
+            replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)

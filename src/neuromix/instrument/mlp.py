@@ -175,8 +175,12 @@ def fit(x, y, inputs: list[str], outputs: list[str], settings: Settings = Settin
     x = np.asarray(x, dtype=float).reshape(len(x), len(inputs))
     y = np.asarray(y, dtype=float).reshape(len(y), len(outputs))
     check_examples(x, y)
-    in_offset, in_half = _scaling(x)
-    out_offset, out_scale = _scaling(y)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # checked just below
+        in_offset, in_half = _scaling(x)
+        out_offset, out_scale = _scaling(y)
+        in_scale = 1.0 / in_half
+    _require_finite("the examples' values are too large to train on (their range overflows)",
+                    in_offset, in_half, in_scale, out_offset, out_scale)
     xs, ys = (x - in_offset) / in_half, (y - out_offset) / out_scale
     rng = np.random.default_rng(settings.seed)
     order = rng.permutation(len(x))
@@ -214,9 +218,26 @@ def fit(x, y, inputs: list[str], outputs: list[str], settings: Settings = Settin
                 break
     k = len(weights)
     model = Model(list(inputs), list(outputs), acts, best[1][:k], best[1][k:], in_offset,
-                  1.0 / in_half, out_offset, out_scale, history)
+                  in_scale, out_offset, out_scale, history)
     model.error = best[0] / 2.0  # RMS on −1..1 as a share of the range
+    _require_finite("training gave numbers that are not finite", *model.weights, *model.biases,
+                    model.in_scale, model.out_scale, np.array([model.error]))
     return model
+
+
+def _require_finite(what: str, *arrays) -> None:
+    """TrainError (the previous model stays) unless every value of ``arrays`` is finite.
+
+    Examples
+    --------
+    >>> _require_finite("bad", np.array([1.0, 2.0]))
+    >>> _require_finite("bad", np.array([1.0, np.inf]))
+    Traceback (most recent call last):
+    neuromix.errors.TrainError: bad: scale the examples to a smaller range; the previous model stays
+    """
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise TrainError(f"{what}: scale the examples to a smaller range; the previous model "
+                         f"stays")
 
 
 def _rms(weights, biases, acts, x, y) -> float:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import queue
 import threading
 from pathlib import Path
@@ -41,16 +42,61 @@ COMMANDS = ("startRecording", "stopRecording", "train", "cancelTrain", "startRun
             "stopRunning", "deleteAllExamples", "outputs")
 
 
-def write_examples(path, inputs: list[str], outputs: list[str], x, y) -> None:
-    """Write examples as CSV (atomically): a header of names, one row per example."""
-    from neuromix.io.atomic import write_text
-
+def examples_text(inputs: list[str], outputs: list[str], x, y) -> str:
+    """Examples as CSV text: a header of names, one row per example."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([*inputs, *outputs])
     for xi, yi in zip(np.asarray(x), np.asarray(y)):
         writer.writerow([repr(float(v)) for v in (*xi, *yi)])
-    write_text(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def write_examples(path, inputs: list[str], outputs: list[str], x, y) -> None:
+    """Write examples as CSV (atomically): a header of names, one row per example."""
+    from neuromix.io.atomic import write_text
+
+    write_text(path, examples_text(inputs, outputs, x, y))
+
+
+def backup_examples(path, text: str, when: float | None = None) -> Path:
+    """Keep ``text`` (examples about to be deleted) in a new file beside ``path``, named with
+    the time: ``ex.deleted-20261204-171500.csv``, with ``-2``, ``-3``... if that name is taken.
+    An earlier backup is never overwritten (the file appears whole, by a hard link).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ex.csv"
+    >>> a = backup_examples(path, "x,y\\n1.0,2.0\\n", when=0.0)
+    >>> b = backup_examples(path, "x,y\\n", when=0.0)
+    >>> a.name, b.name, a.read_text()
+    ('ex.deleted-19700101-000000.csv', 'ex.deleted-19700101-000000-2.csv', 'x,y\\n1.0,2.0\\n')
+    """
+    import os
+    import time
+
+    from neuromix.io.atomic import temporary_beside
+
+    path = Path(path)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(time.time() if when is None else when))
+    tmp = temporary_beside(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        for n in range(1, 10_000):
+            backup = path.with_name(f"{path.stem}.deleted-{stamp}{'' if n == 1 else f'-{n}'}"
+                                    f"{path.suffix}")
+            try:
+                os.link(tmp, backup)  # fails if the name exists: nothing is overwritten
+                return backup
+            except FileExistsError:
+                continue
+        raise OSError(f"no free backup name beside {path}")
+    finally:
+        os.unlink(tmp)
 
 
 def read_examples(paths, inputs: list[str], outputs: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +108,8 @@ def read_examples(paths, inputs: list[str], outputs: list[str]) -> tuple[np.ndar
             rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
         except FileNotFoundError:
             raise PatchError("no such examples file", file=str(path)) from None
+        except (UnicodeDecodeError, csv.Error):  # a binary file, or text in another encoding
+            raise PatchError("is not a CSV text file (UTF-8)", file=str(path)) from None
         header = rows[0] if rows else []
         missing = [n for n in [*inputs, *outputs] if n not in header]
         if missing:
@@ -145,7 +193,8 @@ class Teacher:
             self.recording = False
             self.save_examples()
         elif command == "outputs":
-            values = [float(a) for a in args if isinstance(a, (int, float))]
+            values = [float(a) for a in args if isinstance(a, (int, float))
+                      and not isinstance(a, bool) and math.isfinite(a)]
             if len(values) != len(self.outputs):
                 self.say(f"/wekinator/control/outputs needs {len(self.outputs)} numbers "
                          f"({', '.join(self.outputs)}), not {len(values)}")
@@ -154,7 +203,7 @@ class Teacher:
         elif command == "capture":
             self.targets = np.array([float(self.inst.row[c]) for c in self._out_channel])
         elif command == "deleteAllExamples":
-            self.x, self.y = [], []
+            self.delete_examples()
         elif command == "train":
             self.start_training()
         elif command == "cancelTrain":
@@ -213,6 +262,22 @@ class Teacher:
             SimpleUDPClient(*self.status).send_message(DONE, [])
         except OSError:
             pass
+
+    def delete_examples(self) -> None:
+        """Forget every example; the examples file keeps none, and what it would have held
+        goes to a timestamped backup beside it first (see :func:`backup_examples`)."""
+        if self.learn.examples is not None and self.x:
+            text = examples_text(self.inputs, self.outputs,
+                                 np.array(self.x).reshape(-1, len(self.inputs)),
+                                 np.array(self.y).reshape(-1, len(self.outputs)))
+            try:
+                backup = backup_examples(self.learn.examples, text)
+            except OSError as err:
+                self.say(f"examples not deleted: no backup could be written ({err})")
+                return
+            self.say(f"deleted {len(self.x)} examples; they are kept in {backup}")
+        self.x, self.y = [], []
+        self.save_examples()
 
     def save_examples(self) -> None:
         if self.learn.examples is not None:

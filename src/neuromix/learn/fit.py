@@ -72,6 +72,10 @@ def address_bounds(graph: Graph, address: str) -> tuple[float, float, float]:
     spec = nt.param(rest)
     if spec is not None and not isinstance(node.params.get(rest), Signal):
         return float(node.params.get(rest, spec.default)), spec.lo, spec.hi
+    for arr in nt.arrays:  # a weight matrix entry (network.w.3.7)
+        keys, values = arr.entries(node)
+        if rest in keys:
+            return float(values[keys.index(rest)]), -1e6, 1e6
     choices = [p.name for p in nt.params if not isinstance(node.params.get(p.name), Signal)]
     choices += [f"{p}.{part}" for p, v in node.params.items()
                 if isinstance(v, Signal) and not v.is_wire for part in ("scale", "offset")]

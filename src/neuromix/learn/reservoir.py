@@ -15,11 +15,11 @@ scale, ridge, teacher noise, random draws) are trained and each is run free over
 the target after the training span; the one whose free run is closest in MFCCs
 (:func:`.losses.mfcc_nrmse`) is kept.
 
-The result is an ordinary patch: tanh neurons ``r0 … r{N−1}``, each with an identity neuron
-``x0 … x{N−1}`` holding its leaky state (``x = a·r + (1 − a)·x[n−1]``), weighted inputs from
-each other (each delayed one sample), a readout neuron ``y`` (identity) fed back into every
-``r``, and an ``impulse`` whose weights put the states, at the first sample, where training
-ended, so the render continues the target. Its weights are parameters like any other.
+The result is an ordinary patch with one ``network`` node ``res`` (see
+:mod:`neuromix.nodes.network`): the recurrent weights, output feedback, leak, readout (with the
+output's own previous sample as ``direct``) and the start state (where teacher forcing ended, so
+the render continues the target). Its weights sit inline in the patch for small reservoirs and
+in an ``.npz`` file beside it otherwise; each is a parameter like any other (``res.w.3.7``).
 
 Examples
 --------
@@ -29,73 +29,72 @@ Examples
 >>> target = 0.5 * np.sin(2 * np.pi * 200 * t)
 >>> res = train(target, sr, neurons=20, train_seconds=1.0, seed=1, progress=False)
 >>> y = res.run(sr)
->>> bool(np.abs(y).max() < 1.0), res.graph().nodes["y"].type
-(True, 'neuron')
+>>> bool(np.abs(y).max() < 1.0), res.graph().nodes["res"].type
+(True, 'network')
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numba
 import numpy as np
 
 from neuromix.analysis.features import mono
-from neuromix.graph.graph import Graph, Input, Node, Ref
+from neuromix.graph.graph import Graph, Node, Ref
 from neuromix.learn.losses import log_spectral_distance, mfcc_nrmse, snr_db
 
 GRID = {"leak": (0.02, 0.05, 0.2), "radius": (0.9,), "feedback": (1.0, 3.0),
         "ridge": (0.1, 10.0), "noise": (1e-3, 1e-2)}
 BIAS = 0.5  # neuron biases are uniform in ±BIAS
 WASHOUT = 0.05  # seconds of teacher forcing left out of the regression
+INLINE = 16  # reservoirs up to this many neurons keep their weights inside the patch file
 
 
 @numba.njit(cache=True, nogil=True)
 def _teacher_forced(idx, val, fb, bias, leak, target, noise, seed):
-    """Leaky states under teacher forcing, and the state one step after the last sample."""
+    """Leaky states under teacher forcing (each step driven by the previous target sample)."""
     n, size = len(target), len(bias)
     states = np.empty((n, size))
     x, nxt = np.zeros(size), np.empty(size)
     np.random.seed(seed)
     prev = 0.0
-    for t in range(n + 1):
-        drive = prev + (noise * np.random.standard_normal() if t < n else 0.0)
+    for t in range(n):
+        drive = prev + noise * np.random.standard_normal()
         for i in range(size):
             u = bias[i]
             for k in range(idx.shape[1]):
                 u += val[i, k] * x[idx[i, k]]
             nxt[i] = leak * math.tanh(u + fb[i] * drive) + (1.0 - leak) * x[i]
         x[:] = nxt
-        if t < n:
-            states[t] = x
-            prev = target[t]
-    return states, x.copy()
+        states[t] = x
+        prev = target[t]
+    return states
 
 
 @numba.njit(cache=True, nogil=True)
-def _free_run(idx, val, fb, bias, leak, start, readout, readout_bias, direct, last, frames):
-    """The network run free from its start state: the engine's arithmetic, in its order."""
+def _free_run(idx, val, fb, bias, leak, state, readout, readout_bias, direct, last, frames):
+    """The network run free from its state before the first sample (the network node's step,
+    with the sparse matrix)."""
     size = len(bias)
-    x, act, out = np.empty(size), np.empty(size), np.empty(frames)
-    for i in range(size):  # the first sample: each neuron's tanh sees nothing yet
-        x[i] = start[i] + leak * math.tanh(bias[i])
-    y = 0.0
+    x, act, out = state.copy(), np.empty(size), np.empty(frames)
+    y = last
     for t in range(frames):
-        if t > 0:
-            for i in range(size):
-                u = bias[i]
-                for k in range(idx.shape[1]):
-                    u += val[i, k] * x[idx[i, k]]
-                act[i] = math.tanh(u + fb[i] * y)
-            for i in range(size):
-                x[i] = leak * act[i] + (1.0 - leak) * x[i]
-        prev = y
-        y = readout_bias + (direct * last if t == 0 else 0.0)
         for i in range(size):
-            y += readout[i] * x[i]
-        y += direct * prev
+            u = bias[i] + fb[i] * y
+            for k in range(idx.shape[1]):
+                u += val[i, k] * x[idx[i, k]]
+            act[i] = math.tanh(u)
+        for i in range(size):
+            x[i] = leak * act[i] + (1.0 - leak) * x[i]
+        yn = readout_bias + direct * y
+        for i in range(size):
+            yn += readout[i] * x[i]
+        y = yn
         out[t] = y
     return out
 
@@ -124,7 +123,7 @@ class Reservoir:
     feedback: np.ndarray
     bias: np.ndarray
     leak: float  # each state moves this far towards its neuron's tanh per sample (1: none)
-    start: np.ndarray  # impulse weights: the first state is start + leak·tanh(bias)
+    state: np.ndarray  # the states before the first sample (where teacher forcing ended)
     readout: np.ndarray
     readout_bias: float
     direct: float  # weight of the output's own previous sample in the readout
@@ -135,56 +134,73 @@ class Reservoir:
     def run(self, frames: int) -> np.ndarray:
         """The free-running output for ``frames`` samples (what the saved patch renders)."""
         return _free_run(self.idx, self.val, self.feedback, self.bias, float(self.leak),
-                         self.start, self.readout,
+                         self.state, self.readout,
                          float(self.readout_bias), float(self.direct), float(self.last),
                          int(frames))
 
-    def graph(self) -> Graph:
-        """The reservoir as a neuromix patch graph (see the module docstring)."""
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The network node's arrays (see :mod:`neuromix.nodes.network`)."""
+        size = len(self.bias)
+        w = np.zeros((size, size))
+        np.put_along_axis(w, self.idx, self.val, axis=1)
+        return {"w": w, "bias": self.bias, "leak": np.full(size, float(self.leak)),
+                "feedback": self.feedback[:, None], "readout": self.readout[None, :],
+                "readout_bias": np.array([self.readout_bias]),
+                "direct": np.array([[self.direct]]), "state": self.state,
+                "start_out": np.array([self.last])}
+
+    def graph(self, weights: str | None = None) -> Graph:
+        """The reservoir as a patch graph: one network node ``res``, its arrays inline, or
+        read from the file ``weights`` (written by :meth:`save`)."""
         g = Graph(sr=float(self.sr), seed=int(self.settings.get("seed", 0)))
-        g.add(Node("start", "impulse"))
-        size, leak = len(self.bias), float(self.leak)
-        for i in range(size):  # r: the neuron, x: its leaky state (what others hear)
-            inputs = [Input(Ref(f"x{j}"), float(w), 1) for j, w in zip(self.idx[i], self.val[i])]
-            inputs.append(Input(Ref("y"), float(self.feedback[i]), 1))
-            g.add(Node(f"r{i}", "neuron", params={"bias": float(self.bias[i])},
-                       options={"act": "tanh"}, inputs=inputs))
-            g.add(Node(f"x{i}", "neuron", params={"bias": 0.0}, options={"act": "identity"},
-                       inputs=[Input(Ref("start"), float(self.start[i])),
-                               Input(Ref(f"r{i}"), leak),
-                               Input(Ref(f"x{i}"), 1.0 - leak, 1)]))
-        readout = [Input(Ref("start"), float(self.direct * self.last))]
-        readout += [Input(Ref(f"x{i}"), float(w)) for i, w in enumerate(self.readout)]
-        readout.append(Input(Ref("y"), float(self.direct), 1))
-        g.add(Node("y", "neuron", params={"bias": float(self.readout_bias)},
-                   options={"act": "identity"}, inputs=readout))
-        g.outputs = [Ref("y")]
+        options = {"neurons": len(self.bias), "act": "tanh"}
+        if weights is None:
+            options.update({k: v.tolist() for k, v in self.arrays().items()})
+        else:
+            options["weights"] = weights
+        g.add(Node("res", "network", options=options))
+        g.outputs = [Ref("res")]
         return g
 
     def save(self, path) -> None:
-        """Write the reservoir as a patch file (atomically), its settings in the header."""
+        """Write the reservoir as a patch file (atomically), its settings in the header; the
+        weights go inline up to INLINE neurons, else to ``<patch>.npz`` beside it."""
         from neuromix.graph.patchfile import save
+        from neuromix.io.atomic import temporary_beside
+        from neuromix.nodes._registry import FilePath
 
+        path = Path(path)
+        weights = None
+        if len(self.bias) > INLINE:
+            npz = path.with_suffix(".npz")
+            tmp = temporary_beside(npz)
+            try:
+                with open(tmp, "wb") as fh:
+                    np.savez(fh, **self.arrays())
+                os.replace(tmp, npz)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+            weights = FilePath(npz.name, str(path.parent))
         what = ", ".join(f"{k} {v}" for k, v in self.settings.items())
-        save(self.graph(), path, comment=f"reservoir resynthesis by neuromix learn reservoir\n"
-                                         f"{what}")
+        save(self.graph(weights), path, comment=f"reservoir resynthesis by neuromix learn "
+                                                f"reservoir\n{what}")
 
 
 def _candidates(target, sr, train, neurons, degree, seed, leak, radius, feedback, noise, ridges):
     """One reservoir driven by the target, with a readout for each ridge value."""
     scale = 1.0 / max(np.max(np.abs(target[:train])), 1e-9)  # feedback sees the target at ±1
     idx, val, fb, bias = random_reservoir(neurons, degree, radius, feedback * scale, seed)
-    states, nxt = _teacher_forced(idx, val, fb, bias, leak, target[:train], noise / scale, seed)
+    states = _teacher_forced(idx, val, fb, bias, leak, target[:train], noise / scale, seed)
     wash = min(int(WASHOUT * sr), train // 2)
     previous = np.concatenate([[0.0], target[:train - 1]])[wash:, None]
     a = np.hstack([states[wash:], np.ones((train - wash, 1)), previous])
     gram, rhs = a.T @ a, a.T @ target[wash:train]
-    start = nxt - leak * np.tanh(bias)
     for ridge in ridges:
         w = np.linalg.solve(gram + ridge * np.eye(len(gram)), rhs)
         settings = {"neurons": neurons, "degree": degree, "leak": leak, "radius": radius,
                     "feedback": feedback, "ridge": ridge, "noise": noise, "seed": seed}
-        yield Reservoir(float(sr), idx, val, fb, bias, leak, start, w[:-2], float(w[-2]),
+        yield Reservoir(float(sr), idx, val, fb, bias, leak, states[-1], w[:-2], float(w[-2]),
                         float(w[-1]),
                         float(target[train - 1]), settings)
 

@@ -88,3 +88,55 @@ class ChangeQueue:
             d += 1
         self.drained = d
         return out
+
+
+class Limits:
+    """Clamps values arriving live (OSC, MIDI) to each parameter's range, and counts them.
+
+    The range is the one a patch file is checked against (:func:`neuromix.graph.graph.
+    address_range`): a parameter's declared range, ±1e6 for a weight, ±1e9 where no range
+    is declared. ``player.compiled.graph`` is read at each call, so a hot-reloaded patch
+    brings its own ranges. Each clamp is counted and said at most once a second.
+
+    Examples
+    --------
+    >>> import neuromix as nm
+    >>> p = nm.Patch(sr=8000); p.out(p.sine(110, name="s"))
+    >>> class Player: compiled = p.compile()
+    >>> limits = Limits(Player(), say=print, what="OSC")
+    >>> limits.clamp("s.freq", 1e7)
+    OSC: clamped a value (s.freq 1e+07 to 24000, its range -24000..24000)
+    24000.0
+    >>> limits.clamp("s.freq", 220.0), limits.clamped
+    (220.0, 1)
+    """
+
+    def __init__(self, player, say=print, what: str = "OSC"):
+        from neuromix.io.osc import Reporter
+
+        self.player = player
+        self.report = Reporter(say, what, done="clamped", noun="value")
+        self._graph = None
+        self._ranges: dict[str, tuple[float, float]] = {}
+
+    @property
+    def clamped(self) -> int:
+        return self.report.count
+
+    def clamp(self, address: str, value: float) -> float:
+        from neuromix.graph.graph import address_range
+
+        graph = getattr(getattr(self.player, "compiled", None), "graph", None)
+        if graph is None:
+            return value
+        if graph is not self._graph:
+            self._graph, self._ranges = graph, {}
+        if address not in self._ranges:
+            self._ranges[address] = address_range(graph, address)
+        lo, hi = self._ranges[address]
+        if lo <= value <= hi:
+            return value
+        inside = min(max(value, lo), hi)
+        self.report.refused(f"{address} {value:g} to {inside:g}, its range {lo:g}..{hi:g}")
+        return float(inside)
+

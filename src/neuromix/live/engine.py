@@ -75,6 +75,8 @@ class LiveEngine:
         self.block = 0
         self.pending: Swap | None = None
         self.tap = None  # a recorder's ring: has write(block)
+        self.snap = None  # the browser view's snapshots: has write(compiled, generation, block)
+        self.generation = 0  # twice the patches swapped in; odd while one is being swapped
         self.times = np.zeros(TIMINGS, dtype=np.int64)  # nanoseconds per callback
         self.ntimes = 0
         self.underruns = 0
@@ -86,6 +88,8 @@ class LiveEngine:
 
     def prepare_swap(self, swap: Swap) -> None:
         self._prepare(swap.compiled)
+        if self.snap is not None:
+            self.snap.prepare(swap.compiled)
 
     def render(self, outdata: np.ndarray) -> None:
         """Fill ``outdata`` (frames, channels) float32; the whole of the audio callback's work."""
@@ -96,7 +100,9 @@ class LiveEngine:
         swap = self.pending
         if swap is not None:
             swap.apply(c)
+            self.generation += 1  # a reader seeing it odd, or changed, reads again
             c = self.compiled = swap.compiled
+            self.generation += 1
             swap.taken_at = self.block
             self.pending = None
         buf = self._bufs.get((c.channels, frames))
@@ -112,6 +118,8 @@ class LiveEngine:
             outdata[:, k:] = 0.0
         if self.tap is not None:
             self.tap.write(outdata)
+        if self.snap is not None:
+            self.snap.write(c, self.generation, outdata)
         self.block += 1
         self.times[self.ntimes & (TIMINGS - 1)] = time.perf_counter_ns() - t0
         self.ntimes += 1
@@ -122,6 +130,14 @@ class LiveEngine:
         if (ch, frames) not in self._bufs:
             self._bufs[(ch, frames)] = np.zeros((1, frames, ch))
         return self._bufs[(ch, frames)]
+
+    def playing(self) -> tuple[int, CompiledPatch]:
+        """(generation, compiled patch) as one consistent pair, from any thread."""
+        while True:
+            generation = self.generation
+            compiled = self.compiled
+            if generation % 2 == 0 and generation == self.generation:
+                return generation, compiled
 
     def underrun(self) -> None:
         """Count an underrun the output reported (before the block it delayed)."""

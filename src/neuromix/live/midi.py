@@ -4,7 +4,8 @@ section, see :mod:`neuromix.graph.midimap`), and MIDI learn.
 The input port is opened as the instruments open theirs (:func:`neuromix.instrument.midi.
 open_input`: ALSA where it exists, else python-rtmidi's JACK backend, a virtual port called
 ``neuromix-in`` by default). With ``learn`` set to a parameter address, the next CC that
-moves is bound to it, and the line to paste into the patch's ``midi: cc:`` is printed.
+moves is bound to it, and the line to paste into the patch's ``midi: cc:`` is printed. A value
+a CC's ``range`` puts past the parameter's own range is clamped to it (``midi_clamped``).
 
 Examples
 --------
@@ -43,7 +44,10 @@ class MidiControl:
 
     def __init__(self, player, maps: MidiMap, port=None, learn: str | None = None, say=print,
                  ranges: dict | None = None):
+        from neuromix.live.changes import Limits
+
         self.player, self.maps, self.say = player, maps, say
+        self.limits = Limits(player, say, "MIDI")
         self.learn = learn
         self.ranges = ranges or {}
         self.received = self.applied = 0
@@ -71,11 +75,12 @@ class MidiControl:
             self.say(f"learned: paste under 'midi: cc:' in the patch:\n    {cc.line()}")
         for m in self.maps.cc:
             if m.cc == msg.control and (m.channel is None or msg.channel == m.channel - 1):
-                self.player.set(m.address, m.value(msg.value))
+                self.player.set(m.address, self.limits.clamp(m.address, m.value(msg.value)))
                 self.applied += 1
 
     def counts(self) -> dict:
-        return {"midi_received": self.received, "midi_applied": self.applied}
+        return {"midi_received": self.received, "midi_applied": self.applied,
+                "midi_clamped": self.limits.clamped}
 
     def close(self) -> None:
         if self.port is not None:

@@ -1,4 +1,4 @@
-"""OSC control of a playing patch (python-osc's parser, on a UDP socket of our own).
+"""OSC control of a playing patch (a strict parser, :mod:`neuromix.io.osc`, on a UDP socket).
 
 =============================  ==================================================
 ``/neuromix/param/<address> x``  set a parameter (``x`` a number); ``<address>`` as in
@@ -9,9 +9,13 @@
 =============================  ==================================================
 
 Each datagram is parsed on its own; anything malformed (random bytes, a truncated packet,
-invalid UTF-8, a wrong or missing argument, a non-finite number) is counted and ignored, as is
-a message for an address the patch does not have. Bundles are applied when they arrive,
-whatever their time tag (a future-stamped bundle must not block the server).
+a negative or oversized bundle element, invalid UTF-8, bundles nested too deep, a wrong or
+missing argument, a non-finite number) is counted and ignored, and said at most once a second,
+as is a message for an address the patch does not have; the audio and the recording go on.
+A value past the parameter's range is clamped to it (counted as ``osc_clamped``, see
+:class:`~neuromix.live.changes.Limits`).
+Bundles are applied when they arrive, whatever their time tag (a future-stamped bundle must not
+block the server).
 
 Examples
 --------
@@ -23,48 +27,15 @@ Examples
 >>> osc.handle(b.build().dgram, None)
 set a.bias 0.25
 >>> osc.handle(b"\\xff\\x00garbage", None); osc.counts()["osc_malformed"]
+OSC: ignored a malformed packet (a packet's length is not a positive multiple of 4)
 1
 """
 
 from __future__ import annotations
 
 import math
-import socket
-import threading
 
 PREFIX = "/neuromix/param/"
-
-
-SIZES = {"i": 4, "f": 4, "r": 4, "c": 4, "m": 4, "d": 8, "h": 8, "t": 8,
-         "T": 0, "F": 0, "N": 0, "I": 0, "[": 0, "]": 0}
-
-
-def _padded(n: int) -> int:
-    return (n + 4) & ~3  # a string and its terminating zero, padded to 4 bytes
-
-
-def whole(dgram: bytes) -> bool:
-    """Whether an OSC message is exactly as long as its type tags say (OSC 1.0: no missing
-    bytes), which python-osc's lenient parser does not check."""
-    end = dgram.index(b"\x00")
-    pos = _padded(end)
-    if pos >= len(dgram) or dgram[pos:pos + 1] != b",":
-        return pos == len(dgram)  # no type tags: no arguments
-    tend = dgram.index(b"\x00", pos)
-    tags = dgram[pos + 1:tend].decode("ascii")
-    pos += _padded(tend - pos)
-    for tag in tags:
-        if tag in SIZES:
-            pos += SIZES[tag]
-        elif tag in "sS":
-            pos += _padded(dgram.index(b"\x00", pos) - pos)
-        elif tag == "b":
-            pos += 4 + ((int.from_bytes(dgram[pos:pos + 4], "big") + 3) & ~3)
-        else:
-            return False
-        if pos > len(dgram):
-            return False
-    return pos == len(dgram)
 
 
 class OscControl:
@@ -72,70 +43,58 @@ class OscControl:
 
     def __init__(self, player, port: int | None, host: str = "127.0.0.1", say=print):
         from pythonosc.osc_message_builder import OscMessageBuilder
-        from pythonosc.osc_packet import OscPacket
+
+        from neuromix.io.osc import Reporter
+        from neuromix.live.changes import Limits
 
         self.player, self.say = player, say
-        self._packet, self._builder = OscPacket, OscMessageBuilder
-        self.received = self.applied = self.malformed = self.unknown = 0
-        self.sock = None
-        self._thread = None
+        self._builder = OscMessageBuilder
+        self.report = Reporter(say, "OSC")
+        self.limits = Limits(player, say, "OSC")
+        self.received = self.applied = self.unknown = 0
+        self.listener = None
         if port is None:
             return
-        from neuromix.live.audio import LiveError
+        from neuromix.io.osc import Listener
+        from neuromix.live.audio import CONTROL_PRIORITY, LiveError, realtime_priority
 
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            sock.bind((host, int(port)))
+            self.listener = Listener(host, port, self.handle,
+                                     on_start=lambda: realtime_priority(CONTROL_PRIORITY))
         except OSError as err:
-            sock.close()
             raise LiveError(f"cannot listen for OSC on {host}:{port} ({err.strerror}): pick "
                             f"another --osc-port") from None
-        sock.settimeout(0.05)
-        self.sock = sock
-        self.port = sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="neuromix-osc", daemon=True)
-        self._thread.start()
+        self.port = self.listener.port
 
-    def _serve(self) -> None:
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
-
-        realtime_priority(CONTROL_PRIORITY)
-        while not self._stop.is_set():
-            try:
-                data, sender = self.sock.recvfrom(65536)
-            except socket.timeout:
-                continue
-            except OSError:
-                if self._stop.is_set():
-                    return
-                continue
-            self.handle(data, sender)
+    @property
+    def malformed(self) -> int:
+        return self.report.count
 
     def handle(self, data: bytes, sender) -> None:
         """Act on one datagram (never raises)."""
+        from neuromix.io.osc import Malformed, parse
+
         self.received += 1
         try:
-            messages = [m.message for m in self._packet(data).messages]
-            if len(data) % 4 or not all(whole(m.dgram) for m in messages):
-                raise ValueError("truncated")  # python-osc pads a cut-off number with zeros
-        except Exception:  # ParseError, UnicodeDecodeError, struct errors: all malformed
-            self.malformed += 1
+            messages = parse(data)
+        except Malformed as err:
+            self.report.refused(str(err))
             return
-        for msg in messages:
+        for address, args in messages:
             try:
-                self._message(msg.address, list(msg.params), sender)
-            except Exception:
-                self.malformed += 1
+                self._message(address, args, sender)
+            except (OSError, ValueError) as err:  # a reply that cannot be sent, a bad value
+                self.report.refused(f"{address[:60]}: {err}")
 
     def _message(self, address: str, args: list, sender) -> None:
         if address.startswith(PREFIX):
             if len(args) != 1 or isinstance(args[0], bool) or not isinstance(args[0], (int, float)) \
                     or not math.isfinite(args[0]):
-                self.malformed += 1
+                self.report.refused(f"{address[:60]} takes one finite number")
                 return
             try:
-                self.player.set(address[len(PREFIX):], float(args[0]))
+                target = address[len(PREFIX):]
+                self.player.set(target, self.limits.clamp(target, float(args[0])))
             except KeyError:
                 self.unknown += 1
                 return
@@ -150,23 +109,20 @@ class OscControl:
             self.unknown += 1
 
     def _reply(self, sender) -> None:
-        if sender is None or self.sock is None:
+        if sender is None or self.listener is None:
             return
         builder = self._builder("/neuromix/params")
         for address, value in self.player.params().items():
             builder.add_arg(address)
             builder.add_arg(value, "d")
-        self.sock.sendto(builder.build().dgram, sender)
+        self.listener.sock.sendto(builder.build().dgram, sender)
 
     def counts(self) -> dict:
         return {"osc_received": self.received, "osc_applied": self.applied,
-                "osc_malformed": self.malformed, "osc_unknown": self.unknown}
+                "osc_malformed": self.malformed, "osc_unknown": self.unknown,
+                "osc_clamped": self.limits.clamped}
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
+        if self.listener is not None:
+            self.listener.close()
+            self.listener = None

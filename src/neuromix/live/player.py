@@ -319,7 +319,9 @@ def _take(engine: LiveEngine, swap: Swap) -> None:
     """Swap in place (nothing is playing)."""
     old = engine.compiled
     swap.apply(old)
+    engine.generation += 1
     engine.compiled = swap.compiled
+    engine.generation += 1
     swap.taken_at = engine.block - 1
 
 

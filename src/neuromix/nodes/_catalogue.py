@@ -38,8 +38,11 @@ def text(types) -> str:
     return "\n".join(out)
 
 
-def markdown() -> str:
-    """docs/nodes.md: every node type with its inputs, ranges, units, options and outputs."""
+def markdown(picture=None) -> str:
+    """docs/nodes.md: every node type with its inputs, ranges, units, options and outputs.
+
+    ``picture(type_name)``, if given, returns the relative path of a picture of that node type
+    (or None); the documentation site shows one beside each entry."""
     from neuromix.nodes import registry
 
     out = ["# Node reference", "",
@@ -54,6 +57,9 @@ def markdown() -> str:
         out += [f"## {cat}", ""]
         for nt in sorted(by_cat[cat], key=lambda t: t.name):
             out += [f"### `{nt.name}`", "", nt.doc, ""]
+            image = picture(nt.name) if picture else None
+            if image:
+                out += [f"![{nt.name}: its output]({image})", ""]
             rows = [f"| `{p.name}` | {p.default:g} | {_range(p.lo, p.hi)} | {p.unit} | {p.doc} |"
                     for p in nt.params]
             rows += [f"| `{o.name}` (option) | {o.default} | "

@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 from neuromix.graph.graph import PatchError
 from neuromix.nodes._registry import Option, Param, State
 from neuromix.nodes.noise import seed_for
@@ -35,6 +37,21 @@ def rising(ctx, signal: str, prev: str = "prev") -> tuple[str, list[str]]:
     return edge, [f"{x} = {signal}", f"{edge} = {last} <= 0.0 and {x} > 0.0", f"{last} = {x}"]
 
 
+def sin2pi(ctx, t: str) -> str:
+    """``sin(2π·t)``: libm in exact mode, else the fast approximation (``compiler/approx.py``)."""
+    return f"math.sin({TWO_PI} * {t})" if ctx.exact else f"approx.sin2pi({t})"
+
+
+def sin(ctx, x: str) -> str:
+    """``sin(x)``: libm in exact mode, else the fast approximation."""
+    return f"math.sin({x})" if ctx.exact else f"approx.sin({x})"
+
+
+def cos(ctx, x: str) -> str:
+    """``cos(x)``: libm in exact mode, else the fast approximation."""
+    return f"math.cos({x})" if ctx.exact else f"approx.cos({x})"
+
+
 def fold_lines(ctx, x: str, y: str) -> list[str]:
     """Lines folding ``x`` back and forth into −1..1 (a triangle fold: identity inside) into ``y``."""
     t = ctx.tmp("fold")
@@ -50,10 +67,12 @@ def number_list(ctx, option: str, *, min_len: int = 1, max_len: int = 4096) -> l
     """A list option as floats, or a PatchError naming the node and option."""
     value = ctx.opt(option)
     ok = isinstance(value, (list, tuple)) and min_len <= len(value) <= max_len and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in value)
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        for v in value)
     if not ok:
-        raise PatchError(f"{option} must be a list of {min_len} to {max_len} numbers, not {value!r}",
-                         node=ctx.node.id, field=option)
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        raise PatchError(f"{option} must be a list of {min_len} to {max_len} finite numbers, "
+                         f"not {shown}", node=ctx.node.id, field=option)
     return [float(v) for v in value]
 
 

@@ -17,7 +17,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
+
+from neuromix.errors import UnknownNameError
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,45 @@ class Buffer:
     size: Callable
 
 
+@dataclass(frozen=True)
+class ParamArray:
+    """A contiguous block of parameters (a weight matrix, a bias vector).
+
+    Each entry has its own address ``<node>.<key>`` (settable live, fittable, explained) and
+    lives in the kernel's flat parameter array, so the node's code loops over the block
+    (``ctx.block(name)``) instead of naming one local per weight. ``entries(node)`` gives the
+    address keys and a float array of the values, in the block's order.
+    """
+
+    name: str
+    entries: Callable
+    doc: str = ""
+
+
+class FilePath(str):
+    """A file-name option: the text as written, resolved against the patch file's folder.
+
+    Examples
+    --------
+    >>> FilePath("w.npz", base="/patches").resolve().as_posix()
+    '/patches/w.npz'
+    >>> FilePath("w.npz") == "w.npz"
+    True
+    """
+
+    base: str | None
+
+    def __new__(cls, text: str, base: str | None = None):
+        obj = super().__new__(cls, text)
+        obj.base = base
+        return obj
+
+    def resolve(self) -> Path:
+        """The path: absolute as written, else inside ``base`` (the current folder if none)."""
+        path = Path(str(self))
+        return path if path.is_absolute() or self.base is None else Path(self.base) / path
+
+
 @dataclass
 class NodeType:
     """Declaration of one node type.
@@ -83,12 +125,14 @@ class NodeType:
     outputs: tuple[str, ...] = ("out",)
     state: tuple[State, ...] = ()
     buffers: tuple[Buffer, ...] = ()
+    arrays: tuple[ParamArray, ...] = ()
     options: tuple[Option, ...] = ()
     inputs: str | None = None
     category: str = "misc"
     flush: tuple[str, ...] = field(default=())
     dynamic_outputs: Callable | None = None
     check: Callable | None = None  # check(node) raises PatchError for bad structural options
+    summary: Callable | None = None  # summary(node) -> one line for `neuromix info` (big nodes)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -136,5 +180,5 @@ def get(name: str) -> NodeType:
 
         near = difflib.get_close_matches(name, types, n=3)
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise KeyError(f"unknown node type {name!r}{hint}")
+        raise UnknownNameError(f"unknown node type {name!r}{hint}")
     return types[name]

@@ -24,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from neuromix.nodes._common import (PREV, SEED, TRIG, TWO_PI, node_seed, rising, samples,
+from neuromix.nodes._common import (PREV, SEED, TRIG, node_seed, sin2pi, rising, samples,
                                      select_lines)
 from neuromix.nodes._registry import NodeType, Option, Param, State, register
 from neuromix.nodes.noise import MASK32, xorshift_lines
@@ -56,7 +56,7 @@ def _emit_lfo(ctx):
     ph, y, shape = ctx.s("phase"), ctx.out(), ctx.opt("shape")
     a, b, rng, wrap = ctx.s("a"), ctx.s("b"), ctx.s("x"), ctx.tmp("wrap")
     if shape == "sine":
-        lines = [f"{y} = math.sin({TWO_PI} * {ph})"]
+        lines = [f"{y} = {sin2pi(ctx, ph)}"]
     elif shape == "tri":
         lines = [f"{y} = 4.0 * abs({ph} - 0.5) - 1.0"]
     elif shape == "saw":

@@ -7,7 +7,7 @@ normalised gradient step (normalised LMS through the activation's derivative)::
     Δθ = rate · e · M·g / (gᵀM·g + δ)
 
 ``M`` scales the weights of each input ``xᵢ`` by ``1/Pᵢ``, where ``Pᵢ`` is a running average of
-``xᵢ²`` (over ``window`` seconds): the step does not depend on how loud each input is. The
+``xᵢ²`` (over ``window`` seconds, kept current while frozen): the step does not depend on how loud each input is. The
 slope used is kept at least 0.1 in size (same sign), so a saturated neuron still learns its way
 out, and ``δ`` guards silence. Linearised, the error after a step is ``e·(1 − rate·r)`` with
 ``0 ≤ r ≤ 1`` (``r`` is the true slope over the slope used, times ``gᵀMg/(gᵀMg + δ)``): every
@@ -98,12 +98,12 @@ def _emit_learner(ctx):
         xs.append(x)
     u, y, e = ctx.tmp("u"), ctx.tmp("y"), ctx.tmp("e")
     lines.append(f"{u} = " + " + ".join([bias] + [f"{w} * {x}" for w, x in zip(weights, xs)]))
-    lines += [f"{y} = {act.code(u)}", f"{e} = {ctx.p('target')} - {y}",
-              f"{ctx.out()} = {y}", f"{ctx.out('error')} = {e}",
-              f"if {ctx.p('freeze')} <= 0.5:"]
+    lines += [f"{y} = {act.expr(u, ctx.exact)}", f"{e} = {ctx.p('target')} - {y}",
+              f"{ctx.out()} = {y}", f"{ctx.out('error')} = {e}"]
     energy, power, inv = _power_lines(ctx, xs, lambda k: ctx.at("power", k))
+    lines += power + [f"if {ctx.p('freeze')} <= 0.5:"]  # powers stay current while frozen
     d, step, keep = ctx.tmp("d"), ctx.tmp("step"), _leak(ctx)
-    body = power + slope_lines(d, u, y, act) + [
+    body = slope_lines(d, u, y, act) + [
         f"{step} = {ctx.p('rate')} * {e} * {d} / ({d} * {d} * {energy} + {DELTA!r})"]
     for w, x, m in zip(weights, xs, inv):
         body.append(f"{w} = ({w} + {step} * {x} * {m}) * {keep}")
@@ -215,13 +215,14 @@ def _emit_net(ctx):
                   f"    for {i} in range({fan}):",
                   f"        {u} += {at(w, f'{j} * {row} + {i}')} * {at(below, i)}",
                   f"    {at(layer['u'], j)} = {u}",
-                  f"    {at(layer['a'], j)} = {ACTIVATIONS[act].code(u)}"]
+                  f"    {at(layer['a'], j)} = {ACTIVATIONS[act].expr(u, ctx.exact)}"]
         below = layer["a"]
     y, e = ctx.tmp("y"), ctx.tmp("e")
     lines += [f"{y} = {at(layers[-1]['a'])}", f"{e} = {ctx.p('target')} - {y}",
-              f"{ctx.out()} = {y}", f"{ctx.out('error')} = {e}",
-              f"if {ctx.p('freeze')} <= 0.5:"]
-    energy, body, inv = _power_lines(ctx, xs, lambda n: at(lay["power"], n))
+              f"{ctx.out()} = {y}", f"{ctx.out('error')} = {e}"]
+    energy, power, inv = _power_lines(ctx, xs, lambda n: at(lay["power"], n))
+    lines += power + [f"if {ctx.p('freeze')} <= 0.5:"]  # powers stay current while frozen
+    body = []
     # backward: the sensitivity dy/du of every unit, and the gradient's squared norm gᵀMg
     norm, acc, uu, yy = ctx.tmp("norm"), ctx.tmp("acc"), ctx.tmp("uu"), ctx.tmp("yy")
     slope = ctx.tmp("slope")

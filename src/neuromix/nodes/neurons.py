@@ -24,7 +24,7 @@ def _emit_neuron(ctx):
     act = ACTIVATIONS[ctx.opt("act")]
     u = ctx.tmp("u")
     terms = [ctx.p("bias")] + [f"{w} * {src}" for _, src, w in ctx.ins]
-    return [f"{u} = " + " + ".join(terms), f"{ctx.out()} = {act.code(u)}"]
+    return [f"{u} = " + " + ".join(terms), f"{ctx.out()} = {act.expr(u, ctx.exact)}"]
 
 
 register(NodeType(

@@ -14,9 +14,9 @@ Examples
 
 from __future__ import annotations
 
+from neuromix.nodes._common import sin2pi
 from neuromix.nodes._registry import NodeType, Option, Param, State, register
 
-TWO_PI = "6.283185307179586"
 FREQ = Param("freq", 440.0, -24000.0, 24000.0, "Hz", "frequency (a signal here is FM)")
 WIDTH = Param("width", 0.5, 0.0, 1.0, "", "share of the cycle spent at +1")
 ANTIALIAS = Option("antialias", "naive", ("naive", "polyblep"),
@@ -45,15 +45,15 @@ def _blep(ctx, t, dt):
 def _simple(name, expr, doc):
     def emit(ctx):
         ph = ctx.s("phase")
-        return [f"{ctx.out()} = {expr(ph)}"] + _advance(ctx, ph)
+        return [f"{ctx.out()} = {expr(ctx, ph)}"] + _advance(ctx, ph)
 
     return NodeType(name, doc, emit, params=(FREQ,), state=(State("phase"),), category="oscillators")
 
 
-register(_simple("sine", lambda ph: f"math.sin({TWO_PI} * {ph})", "Sine oscillator: sin(2π·phase)."))
-register(_simple("tri", lambda ph: f"4.0 * abs({ph} - 0.5) - 1.0",
+register(_simple("sine", sin2pi, "Sine oscillator: sin(2π·phase)."))
+register(_simple("tri", lambda ctx, ph: f"4.0 * abs({ph} - 0.5) - 1.0",
                  "Triangle oscillator: 4·|phase − 0.5| − 1 (starts at +1)."))
-register(_simple("phasor", lambda ph: ph, "Phase ramp 0..1 (Pd's [phasor~])."))
+register(_simple("phasor", lambda ctx, ph: ph, "Phase ramp 0..1 (Pd's [phasor~])."))
 
 
 def _emit_saw(ctx):

@@ -73,7 +73,8 @@ def _emit_wavefolder(ctx):
     x, y = ctx.tmp("x"), ctx.out()
     lines = [f"{x} = {ctx.p('gain')} * {ctx.p('in')} + {ctx.p('bias')}"]
     if ctx.opt("shape") == "sine":
-        return lines + [f"{y} = math.sin(1.5707963267948966 * {x})"]
+        fast = f"approx.sin2pi(0.25 * {x})"  # sin(π/2·x)
+        return lines + [f"{y} = " + (f"math.sin(1.5707963267948966 * {x})" if ctx.exact else fast)]
     return lines + fold_lines(ctx, x, y)
 
 
@@ -89,13 +90,33 @@ register(NodeType(
 ))
 
 
-def _emit_waveshaper(ctx):
-    x, y = ctx.tmp("x"), ctx.out()
-    lines = [f"{x} = min(max({ctx.p('drive')} * {ctx.p('in')}, -1.0), 1.0)"]
+class _Options:
+    """The option lookups of an emit context, to check a node's options when it is loaded."""
+
+    def __init__(self, node):
+        from neuromix.nodes import get
+
+        self.node, self._type = node, get(node.type)
+
+    def opt(self, name: str):
+        return self.node.options.get(name, self._type.option(name).default)
+
+
+def _curve(ctx) -> tuple[str, list[float]]:
+    """("cheby", coefficients) or ("table", values) of a waveshaper; PatchError if malformed."""
     if ctx.opt("cheby") is not None:
         if "table" in ctx.node.options:
             raise PatchError("give either table or cheby, not both", node=ctx.node.id, field="cheby")
-        coeffs = number_list(ctx, "cheby", max_len=64)
+        return "cheby", number_list(ctx, "cheby", max_len=64)
+    return "table", number_list(ctx, "table", min_len=2)
+
+
+def _emit_waveshaper(ctx):
+    x, y = ctx.tmp("x"), ctx.out()
+    lines = [f"{x} = min(max({ctx.p('drive')} * {ctx.p('in')}, -1.0), 1.0)"]
+    kind, values = _curve(ctx)
+    if kind == "cheby":
+        coeffs = values
         t_prev, t_cur, t_next = ctx.tmp("t"), ctx.tmp("t"), ctx.tmp("t")
         lines += [f"{t_prev} = 1.0", f"{t_cur} = {x}", f"{y} = {coeffs[0]!r}"]
         for k, c in enumerate(coeffs[1:], start=1):
@@ -105,7 +126,7 @@ def _emit_waveshaper(ctx):
             if c:
                 lines.append(f"{y} += {c!r} * {t_cur}")
         return lines
-    table = number_list(ctx, "table", min_len=2)
+    table = values
     pos, k, frac = ctx.tmp("pos"), ctx.tmp("k"), ctx.tmp("frac")
     last = len(table) - 1
     lo, hi = ctx.lookup(table, k), ctx.lookup(table, f"{k} + 1")
@@ -128,7 +149,7 @@ register(NodeType(
                     doc="curve values at evenly spaced inputs from −1 to 1 (2 to 4096 numbers)"),
              Option("cheby", None, kind=list,
                     doc="Chebyshev coefficients c0, c1, ... (used instead of table)")),
-    category="shapers",
+    category="shapers", check=lambda node: _curve(_Options(node)) and None,
 ))
 
 
@@ -256,5 +277,5 @@ register(NodeType(
                     doc="a scale of your own: semitones above the root, 0 to below 12 "
                         "(used instead of scale)"),
              Option("unit", "midi", ("midi", "hz"), doc="what in and out mean")),
-    category="shapers",
+    category="shapers", check=lambda node: _scale_degrees(_Options(node)) and None,
 ))

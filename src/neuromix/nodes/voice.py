@@ -15,7 +15,8 @@ Examples
 
 from __future__ import annotations
 
-from neuromix.nodes._common import IN, PREV, SEED, TRIG, TWO_PI, fold_lines, node_seed, rising
+from neuromix.nodes._common import (IN, PREV, SEED, TRIG, cos, fold_lines, node_seed, rising, sin,
+                                   sin2pi)
 from neuromix.nodes._registry import NodeType, Param, State, register
 from neuromix.nodes.noise import xorshift_lines
 
@@ -44,8 +45,8 @@ def _emit_pan(ctx):
     return [
         f"{x} = {ctx.p('in')}",
         f"{angle} = (min(max({ctx.p('pos')}, -1.0), 1.0) + 1.0) * 0.7853981633974483",
-        f"{ctx.out('left')} = {x} * math.cos({angle})",
-        f"{ctx.out('right')} = {x} * math.sin({angle})",
+        f"{ctx.out('left')} = {x} * {cos(ctx, angle)}",
+        f"{ctx.out('right')} = {x} * {sin(ctx, angle)}",
     ]
 
 
@@ -66,7 +67,7 @@ register(NodeType(
 def _emit_morph(ctx):
     ph, y, m, seg, f = ctx.s("phase"), ctx.out(), ctx.tmp("m"), ctx.tmp("seg"), ctx.tmp("f")
     a, b, t, folded = ctx.tmp("a"), ctx.tmp("b"), ctx.tmp("t"), ctx.tmp("folded")
-    sine = f"math.sin({TWO_PI} * {ph})"
+    sine = sin2pi(ctx, ph)
     tri = [f"{t} = {ph} + 0.25", f"{t} -= math.floor({t})"]
     tri_val = f"1.0 - 4.0 * abs({t} - 0.5)"
     saw = f"2.0 * ({ph} + 0.5 - math.floor({ph} + 0.5)) - 1.0"
@@ -114,7 +115,7 @@ def _emit_kick(ctx):
         f"    {ph} = 0.0",
         f"    {env} = 1.0",
         f"    {penv} = 1.0",
-        f"{y} = {env} * math.sin({TWO_PI} * {ph})",
+        f"{y} = {env} * {sin2pi(ctx, ph)}",
         f"{ph} += {ctx.p('freq')} * (1.0 + {depth} * {penv}) * {1.0 / ctx.sr!r}",
         f"{ph} -= math.floor({ph})",
         f"{env} *= {_decay_coef(ctx, 'decay')}",
@@ -151,7 +152,7 @@ def _emit_snare(ctx):
         f"    {tenv} = 1.0",
         f"    {nenv} = 1.0",
         f"{snappy} = min(max({ctx.p('snappy')}, 0.0), 1.0)",
-        f"{ctx.out()} = (1.0 - {snappy}) * {tenv} * math.sin({TWO_PI} * {ph}) "
+        f"{ctx.out()} = (1.0 - {snappy}) * {tenv} * {sin2pi(ctx, ph)} "
         f"+ {snappy} * {nenv} * ({noise} - {lp})",
         f"{ph} += {ctx.p('freq')} * {1.0 / ctx.sr!r}",
         f"{ph} -= math.floor({ph})",
