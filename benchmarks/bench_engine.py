@@ -54,7 +54,7 @@ FLOOR_SCRIPT = """
 import importlib.util, sys, time
 import numpy as np
 import numba
-path, params, state, buf, channels = sys.argv[1], *map(int, sys.argv[2:])
+path, params, state, buf, channels, nodes = sys.argv[1], *map(int, sys.argv[2:])
 name = path.rsplit("/", 1)[-1][:-3]
 spec = importlib.util.spec_from_file_location(name, path)
 module = importlib.util.module_from_spec(spec)
@@ -62,7 +62,8 @@ sys.modules[name] = module
 spec.loader.exec_module(module)
 values = np.zeros((1, params))  # target and current parameter values, no glide (decay 0)
 module.process(64, values, values.copy(), 0.0, np.zeros((1, state)), np.zeros((1, max(buf, 1))),
-               np.empty((1, 64, channels)))
+               np.empty((1, 64, channels)), np.zeros((1, nodes, 2)), np.zeros(1, dtype=np.int64),
+               np.zeros(1))  # guard flags, index and float tables (none in this patch)
 """
 
 CLI_SCRIPT = """
@@ -188,8 +189,10 @@ def start_up(rounds: int, work: Path) -> dict:
         cold.append(_run_seconds(render, _env(cache)))
         warm.append(_run_seconds(render, _env(cache)))
         (kernel,) = (cache / "kernels").glob("nm_kernel_*.py")
-        layout = generate(plan_graph(build_dual().graph)).layout
-        sizes = [len(layout.params), len(layout.state), layout.buffer_size, layout.channels]
+        kernel_info = generate(plan_graph(build_dual().graph))
+        layout = kernel_info.layout
+        sizes = [len(layout.params), len(layout.state), layout.buffer_size, layout.channels,
+                 len(kernel_info.guarded)]
         floor.append(_run_seconds([sys.executable, "-c", FLOOR_SCRIPT, str(kernel),
                                    *map(str, sizes)], _env(cache)))
     return dict(cold=statistics.median(cold), warm=statistics.median(warm),

@@ -167,7 +167,7 @@ def run(sizes, args, eigen, folder: Path) -> None:
 
             mine = best_speed(node, frames, args.rounds)
             theirs = best_speed(lambda: plain(n, dtype, frames), frames, args.rounds)
-            cpp = eigen(n, dtype) if eigen else None
+            cpp = eigen(n, {"float64": "double", "float32": "float"}[dtype]) if eigen else None
             cold = cold_compile(n, dtype, folder)
             cpp_text = f"{cpp:8.1f}x {mine / cpp:6.2f}" if cpp else f"{'-':>9} {'-':>7}"
             print(f"{n:>5} {dtype:>8} {mine:8.1f}x {theirs:8.1f}x {mine / theirs:6.2f} "

@@ -65,7 +65,8 @@ def test_start_up_floor_script_loads_a_real_kernel():
 
     compiled = REFERENCES["dual"].build().compile()
     layout = compiled.kernel.layout
-    sizes = [len(layout.params), len(layout.state), layout.buffer_size, layout.channels]
+    sizes = [len(layout.params), len(layout.state), layout.buffer_size, layout.channels,
+             len(compiled.kernel.guarded)]
     path = kernel_path(compiled.kernel.source)
     assert path.exists()
     subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(path), *map(str, sizes)], check=True,

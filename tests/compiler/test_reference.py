@@ -18,7 +18,7 @@ from neuromix.graph.patchfile import load_graph
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 SOURCES = ["sine", "tri", "saw", "square", "noise", "const"]
-PROCESSORS = ["neuron", "mix", "onepole", "allpass", "comparator", "add", "mul"]
+PROCESSORS = ["neuron", "mix", "onepole", "allpass", "comparator", "add", "mul", "waveshaper"]
 ACTS = ["tanh", "identity", "relu", "hardclip", "sin", "softsign", "step", "sigmoid"]
 
 
@@ -46,6 +46,9 @@ def random_patch(draw):
             h = p.onepole(src, draw(st.floats(10, 10000)))
         elif kind == "allpass":
             h = p.allpass(src, delay=draw(st.floats(0.0001, 0.002)), gain=draw(st.floats(-0.9, 0.9)))
+        elif kind == "waveshaper":  # its table lives in an array the kernel reads by index
+            table = draw(st.lists(st.floats(-1, 1), min_size=2, max_size=300))
+            h = p.waveshaper(src, drive=draw(st.floats(0.1, 3.0)), table=table)
         elif kind == "comparator":
             h = p.comparator(src, draw(st.floats(-0.5, 0.5)))
         else:

@@ -10,7 +10,7 @@ import pytest
 from helpers import assert_block_invariant
 
 import neuromix as nm
-from neuromix.engine.compiled import BlowupWarning
+from neuromix import _config
 
 
 def organism(seed=0):
@@ -66,16 +66,40 @@ def test_unknown_address_names_the_nearest():
 def test_blown_up_state_is_reset_and_reported_once():
     p = nm.Patch()
     a = p.neuron(act="identity", name="grow", bias=1.0)
-    a.input(a, 1e6)  # grows without bound: inf within a few samples
+    a.input(a, 1e6)  # grows without bound: past the limit within a few samples
     p.out(a)
     c = p.compile()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for _ in range(5):
-            y = c.process(256)
-            assert np.isfinite(y).all()
-    assert [str(w.message).split("'")[1] for w in caught if w.category is BlowupWarning] == ["grow"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a blow-up is a record, never a raw Python warning
+        blocks = [c.process(256).copy() for _ in range(5)]
+    for y in blocks:
+        assert np.isfinite(y).all() and np.abs(y).max() < _config.BLOWUP_LIMIT
+    # the first bad sample and every later one in that block are muted to 0
+    first = blocks[0]
+    bad = int(np.argmax(first == 0.0))
+    assert bad > 0 and np.all(first[bad:] == 0.0) and np.all(first[:bad] != 0.0)
     assert c.blown_up == ["grow"]
+    record = c.blowups["grow"]
+    assert record.seconds == bad / c.sr and record.times == 5 and record.muted == 5 * (256 - bad)
+    assert record.message().startswith(f"node 'grow' blew up at {bad / c.sr:.3g} s (5 times) "
+                                       "and was reset;")
+
+
+def test_blow_up_in_a_later_block_is_timed_from_the_render_start():
+    p = nm.Patch(sr=1000)
+    a = p.neuron(act="identity", name="a", bias=1.0)
+    a.input(a, 1.5)  # x[t] = 1 + 1.5 x[t-1]
+    p.out(a)
+    x, t = 0.0, 0
+    while True:
+        x = 1.0 + 1.5 * x
+        if not abs(x) < _config.BLOWUP_LIMIT:
+            break
+        t += 1
+    c = p.compile()
+    y = np.concatenate([c.process(50).copy() for _ in range(4)])
+    assert t > 50 and c.blowups["a"].seconds == t / 1000.0
+    assert np.all(y[t:(t // 50 + 1) * 50] == 0.0) and y[t - 1] != 0.0
 
 
 def test_denormals_are_flushed_in_recursions():

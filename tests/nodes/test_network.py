@@ -266,3 +266,21 @@ def test_info_summarises_instead_of_listing_every_weight():
             in text) and f"spectral radius {radius:.3g}, float64" in text
     assert "res.w.0.0 … res.w.39.39  (1600 values)" in text
     assert "s.freq" in text  # the other nodes' parameters as before
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_network_in_a_split_kernel_equals_the_fused_one(dtype):
+    """Beside a run of plain neurons the kernel is split into node functions: the network's
+    per-block arrays (views, float32 copies, scratch) are passed to its function as arguments."""
+    a = arrays(n=6, seed=4)
+    small = patch(a, dtype=dtype)
+    big = patch(a, dtype=dtype)
+    prev = big["s"]
+    for k in range(10):  # a chain of plain neurons: one group loop, so not fused
+        prev = big.neuron(inputs={prev: 0.5}, bias=0.1 * k, name=f"pad{k}")
+    big.out(big["res"], big["res"].port("y1"), prev)
+    kernel = big.compile(exact=True).kernel.source
+    assert "def c" in kernel and "ra0" in kernel
+    want = render(small.compile(exact=True), frames=600)
+    got = render(big.compile(exact=True), frames=600)
+    np.testing.assert_array_equal(got[:, :2], want)

@@ -31,6 +31,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import sys
     from pathlib import Path
 
     from neuromix.engine.compiled import CompiledPatch
@@ -44,11 +45,14 @@ def run(args) -> int:
     suffixes = () if args.format else tuple(f".{f}" for f in FORMATS)
     _args.output_path(out, suffixes)
     compiled = CompiledPatch(graph, exact=args.exact)
+    compiled.compile_now(f"{args.patch} ({len(graph.nodes)} nodes, first time)")
     info = render_to_file(compiled, out, seconds, fmt=args.format, subtype=args.subtype,
                           block=args.block, progress=_args.progress(args))
     clipped = f", {info['clipped']} samples clipped" if info["clipped"] else ""
     print(f"wrote {info['path']}: {seconds:g} s, {info['channels']} ch, {info['sr']:g} Hz, "
           f"peak {info['peak']:.3f}{clipped}")
+    for record in compiled.blowups.values():
+        print(record.message(), file=sys.stderr)
     return 0
 
 

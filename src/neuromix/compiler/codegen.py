@@ -1,10 +1,24 @@
-"""Code generation: lay out parameters and state, and write one fused per-sample loop.
+"""Code generation: lay out parameters and state, and write the per-sample kernel.
 
-The kernel is plain Python source for numba: every constant parameter is read once per block
-into a local, every state variable lives in a local inside the sample loop, and each node's
-code fragment is pasted in schedule order. Edges carry their delays at no cost where the
-schedule allows (a back edge reads the producer's previous value before it is overwritten), in
-a one-sample register otherwise, or in a ring buffer for longer delays.
+numba's front end (SSA, liveness, type inference) costs more than linear time in the size of
+one function and in the number of variables assigned more than once, and that, not LLVM, made
+big patches slow to compile. So the kernel keeps every state variable and node output in the
+lane's row of the state array (an index that is a constant in the source, no local), reads
+parameters from the lane's row of the parameter array, and splits the nodes, in schedule order,
+into small functions of a few dozen lines that numba types one at a time and LLVM inlines
+back into the sample loop. A run of plain neurons (constant bias and weights, inputs read from
+slots) becomes one loop over index tables, kept outside the source, so its compile time does
+not grow with its size. Lookup tables live in an array too. Edges carry their delays at no
+cost where the schedule allows (a back edge reads the producer's previous value before it is
+overwritten), in a one-sample register otherwise, or in a ring buffer for longer delays.
+
+Nothing from a patch reaches the source but numbers the compiler computed (slot and table
+offsets) and validated option values through ``repr``: node ids, ports and option strings
+never do.
+
+Every node output is guarded in the kernel: a sample that is not finite or beyond
+``_config.BLOWUP_LIMIT`` is written as 0, the node is flagged (first sample, muted count) and
+stays muted until the engine resets it at the end of the block.
 
 Examples
 --------
@@ -18,19 +32,28 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from neuromix import _config
 from neuromix.compiler.passes import Plan, plan_graph
 from neuromix.graph.graph import Edge, Node, Signal
 from neuromix.nodes import get as node_type
+from neuromix.nodes.activations import ACTIVATIONS
 
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 FASTMATH_SOURCE = "{" + ", ".join(repr(f) for f in sorted(FASTMATH)) + "}"
 FLUSH_BELOW = 1e-30  # magnitudes below this are set to zero (no denormals in recursions)
 SMOOTH_SNAP = 1e-12  # a gliding parameter this close to its target (relative) lands on it
+CHUNK_LINES = 120  # lines per node function: numba's front end is superlinear in size
+FUSE_LINES = 240  # a patch up to this size is fused into the sample loop with locals
+GROUP_MIN = 8  # consecutive plain neurons emitted as one loop from this many on
 
 
 @dataclass
@@ -47,7 +70,8 @@ class Layout:
 
     params: list[tuple[str, float]] = field(default_factory=list)
     state: list[StateSlot] = field(default_factory=list)
-    buffers: list[tuple[str, str | None, int, int]] = field(default_factory=list)  # name,node,off,size
+    # name, node, offset, size
+    buffers: list[tuple[str, str | None, int, int]] = field(default_factory=list)
     channels: int = 1
 
     @property
@@ -96,7 +120,8 @@ class EmitContext:
         return self.type.option(name).default
 
     def tmp(self, name: str) -> str:
-        """A fresh local variable name for this node."""
+        """A fresh local variable name for this node (``name`` is a word chosen by the node
+        type's code, never by a patch)."""
         return f"t{self.index}_{name}{next(self._tmp)}"
 
     def flush(self, var: str) -> str:
@@ -108,15 +133,15 @@ class EmitContext:
 
 
 class KernelContext(EmitContext):
-    def __init__(self, node, sr, seed, index, names, prelude, exact=False, imports=None):
+    def __init__(self, node, sr, seed, index, names, kernel_tables, exact=False, imports=None):
         super().__init__(node, sr, seed, index, exact)
-        self.names, self.prelude = names, prelude
+        self.names, self.tables = names, kernel_tables
         self.imports = {} if imports is None else imports
 
     def use(self, module: str, name: str) -> str:
-        """A jitted library function (``cache=True``) the kernel calls, compiled once per node
-        type rather than per patch; the kernel names its module's source hash, so a change
-        there recompiles the kernel (numba would keep the stale code)."""
+        """A jitted library function (``cache=True``) or constant the kernel calls, compiled
+        once per node type rather than per patch; the kernel names its module's source hash,
+        so a change there recompiles the kernel (numba would keep the stale code)."""
         alias = f"{module.rsplit('.', 1)[-1]}_{name}"
         self.imports[alias] = (module, name)
         return alias
@@ -133,27 +158,83 @@ class KernelContext(EmitContext):
     def rate(self, expr: str, *params: str) -> str:
         """``expr`` computed once per block when all ``params`` are constant, else per sample."""
         if all(self.is_const(p) for p in params):
-            name = self.tmp("r")
-            self.prelude.append(f"{name} = {expr}")
-            return name
+            return self.tables.rate(expr)
         return f"({expr})"
 
+    def lookup(self, values: list[float], idx: str) -> str:
+        """An expression reading ``values[idx]`` from a constant table (kept in an array)."""
+        return f"ft[{self.tables.floats(values)} + ({idx})]"
+
     def at(self, buf: str, idx: str) -> str:
-        return f"buf[lane, {self.names[('b', buf)][0]} + ({idx})]"
+        return f"bf[{self.names[('b', buf)][0]} + ({idx})]"
 
     def block(self, name: str) -> str:
-        """A ParamArray of this node as a 1-D array (a view of the flat parameter array, taken
-        once per block): the node's loops index it directly, one local for the whole block."""
+        """A ParamArray of this node as a 1-D array (a view of the lane's parameter row, taken
+        once per block): the node's loops index it directly, one name for the whole block."""
         off, size = self.names[("a", name)]
-        return self.rate(f"cur[lane, {off}:{off + size}]")
+        return self.tables.rate(f"pc[{off}:{off + size}]")
 
     def view(self, buf: str) -> str:
         """A buffer of this node as a 1-D array (a view, taken once per block)."""
         off, size = self.names[("b", buf)]
-        return self.rate(f"buf[lane, {off}:{off + size}]")
+        return self.tables.rate(f"bf[{off}:{off + size}]")
 
     def size(self, buf: str) -> int:
         return self.names[("b", buf)][1]
+
+
+_ARRAY_RATE = re.compile(r"\bra\d+\b|\bnp\.zeros\(|\[\d+:\d+\]")  # slices, copies, scratch
+
+
+class _Tables:
+    """The kernel's side arrays: per-block rates, integer index tables and float tables.
+
+    A per-block value that is an array (a view of a parameter block or buffer, a float32
+    copy, scratch) is a local ``ra<k>`` of the driving loop, computed once per block and
+    passed to the node functions that use it.
+    """
+
+    def __init__(self, params: list[float]):
+        self.ints: list[int] = []
+        self.float_values: list[float] = []
+        self.rates: list[str] = []  # lines computing them, in order (later ones use earlier)
+        self._params = params
+        self._samples: dict[str, list] = {"rt": [], "ri": []}
+        self.arrays = 0
+
+    def _array_rate(self, expr: str) -> str:
+        name = f"ra{self.arrays}"
+        self.arrays += 1
+        self.rates.append(f"{name} = {expr}")
+        return name
+
+    def rate(self, expr: str) -> str:
+        """A per-block value, kept in ``ri`` when it is an integer, else in ``rt``: typed by
+        evaluating the expression (our own code, on numbers) once at the patch's values."""
+        if _ARRAY_RATE.search(expr):
+            return self._array_rate(expr)
+        try:
+            sample = eval(expr, {"math": math, "pc": self._params, **self._samples,
+                                 "__builtins__": {"int": int, "max": max, "min": min,
+                                                  "round": round, "abs": abs, "float": float}})
+        except (ArithmeticError, ValueError):  # undefined at these values: a float (inf, nan)
+            sample = math.nan
+        kind = "ri" if isinstance(sample, int) else "rt"
+        self._samples[kind].append(sample)
+        name = f"{kind}[{len(self._samples[kind]) - 1}]"
+        self.rates.append(f"{name} = {expr}")
+        return name
+
+    def count(self, kind: str) -> int:
+        return len(self._samples[kind])
+
+    def floats(self, values: list[float]) -> int:
+        self.float_values.extend(float(v) for v in values)
+        return len(self.float_values) - len(values)
+
+    def add_ints(self, values: list[int]) -> int:
+        self.ints.extend(int(v) for v in values)
+        return len(self.ints) - len(values)
 
 
 @dataclass
@@ -162,6 +243,9 @@ class Kernel:
     layout: Layout
     plan: Plan
     nodes: dict[str, tuple[int, int]]  # node id -> (first, end) state indices it owns
+    ints: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    floats: np.ndarray = field(default_factory=lambda: np.zeros(1))
+    guarded: list[str] = field(default_factory=list)  # node ids, in the guard array's order
 
 
 def _out_slot(node_id: str, port: str) -> str:
@@ -216,123 +300,291 @@ def build_layout(plan: Plan) -> tuple[Layout, dict]:
     return layout, names
 
 
+class _Reader:
+    """Where each edge's value is read: a state slot (output, register) or a ring buffer."""
+
+    def __init__(self, plan: Plan, layout: Layout, owned: dict):
+        self.graph, self.layout = plan.graph, layout
+        self.position = {nid: i for i, nid in enumerate(plan.order)}
+        self.out_slot = {(nid, key[1]): value for nid, own in owned.items()
+                         for key, value in own.items() if key[0] == "o"}
+        self.z1: dict[tuple[str, str], int] = {}
+        longest: dict[tuple[str, str], int] = {}
+        for e in plan.edges:
+            key = (e.src.node, self.port(e.src))
+            if e.delay >= 2:
+                longest[key] = max(longest.get(key, 0), e.delay)
+            elif e.delay == 1 and self._own_last(e):
+                pass  # its own output before it is overwritten: the value a sample ago
+            elif e.delay == 1 and self.position[e.dst] >= self.position[e.src.node]:
+                if key not in self.z1:
+                    self.z1[key] = layout.add_state(StateSlot(_out_slot(*key) + "@z1", None, 0.0))
+        self.rings = {}
+        for key, most in longest.items():
+            size = 1 << most.bit_length()
+            off = layout.add_buffer(_out_slot(*key) + "@history", None, size)
+            widx = layout.add_state(StateSlot(_out_slot(*key) + "@write", None, 0.0, integer=True))
+            self.rings[key] = (off, size, widx)
+
+    def port(self, ref) -> str:
+        return ref.port or node_type(self.graph.nodes[ref.node].type).outputs[0]
+
+    def _own_last(self, e: Edge) -> bool:
+        """A neuron hearing itself: it reads every input before it writes its output."""
+        return e.src.node == e.dst and self.graph.nodes[e.dst].type == "neuron"
+
+    def slot(self, e: Edge) -> int | None:
+        """The state slot holding the value ``e`` reads, or None for a ring-buffer read."""
+        key = (e.src.node, self.port(e.src))
+        if e.delay == 0 or (e.delay == 1 and (self.position[e.dst] < self.position[e.src.node]
+                                              or self._own_last(e))):
+            return self.out_slot[key]
+        if e.delay == 1:
+            return self.z1[key]
+        return None
+
+    def expr(self, e: Edge) -> str:
+        slot = self.slot(e)
+        if slot is not None:
+            return f"st[{slot}]"
+        off, size, w = self.rings[(e.src.node, self.port(e.src))]
+        return f"bf[{off} + ((int(st[{w}]) - {e.delay}) & {size - 1})]"
+
+    def tail(self) -> list[str]:
+        """Lines run after every node: registers and ring buffers take this sample's value."""
+        lines = [f"st[{reg}] = st[{self.out_slot[key]}]" for key, reg in self.z1.items()]
+        for n, (key, (off, size, w)) in enumerate(self.rings.items()):
+            lines += [f"w{n} = int(st[{w}])", f"bf[{off} + w{n}] = st[{self.out_slot[key]}]",
+                      f"st[{w}] = (w{n} + 1) & {size - 1}"]
+        return lines
+
+
+def _guard_lines(j: int, slots: list[int], pad: str = "") -> list[str]:
+    """Mute node ``j`` (outputs ``slots``) from its first bad sample to the end of the block."""
+    limit = repr(_config.BLOWUP_LIMIT)
+    ok = " and ".join(f"abs(st[{k}]) < {limit}" for k in slots)
+    return [pad + line for line in [
+        f"if gd[{j}, 0] > 0.0 or not ({ok}):",
+        f"    if gd[{j}, 0] == 0.0:",
+        f"        gd[{j}, 1] = i",
+        f"    gd[{j}, 0] += 1.0",
+        *(f"    st[{k}] = 0.0" for k in slots)]]
+
+
+def _plain_neuron(node: Node, own: dict, edges: dict, reader: _Reader) -> bool:
+    """A neuron whose bias and weights are constants and whose inputs are slot reads."""
+    if node.type != "neuron" or ("pc", "bias") not in own:
+        return False
+    bias = own[("pc", "bias")]
+    return all(own.get(("wc", inp.key)) == bias + 1 + k  # weights follow the bias in the row
+               and reader.slot(edges[(node.id, f"in:{inp.key}")]) is not None
+               for k, inp in enumerate(node.inputs))
+
+
+def _group_lines(group: list[tuple[int, Node, dict]], edges: dict, reader: _Reader,
+                 tables: _Tables) -> list[str]:
+    """One loop updating a run of plain neurons in schedule order, over index tables.
+
+    The in-place update of the state row in that order is exactly the delay rule: a neuron
+    scheduled earlier is heard at once, the neuron itself and later ones a sample late.
+    """
+    default = node_type("neuron").option("act").default
+    act_of = [node.options.get("act", default) for _, node, _ in group]
+    acts = sorted(set(act_of))
+    rows, starts, lengths = [0], [], []  # per neuron, its inputs as runs of adjacent slots
+    for _, node, own in group:
+        for inp in node.inputs:
+            slot = reader.slot(edges[(node.id, f"in:{inp.key}")])
+            if len(starts) > rows[-1] and starts[-1] + lengths[-1] == slot:
+                lengths[-1] += 1
+            else:
+                starts.append(slot)
+                lengths.append(1)
+        rows.append(len(starts))
+    n = len(group)
+    col = {
+        "out": tables.add_ints([own[("o", "out")] for _, _, own in group]),
+        "bias": tables.add_ints([own[("pc", "bias")] for _, _, own in group]),
+        "guard": tables.add_ints([j for j, _, _ in group]),
+        "act": tables.add_ints([acts.index(a) for a in act_of]),
+        "row": tables.add_ints(rows),
+        "start": tables.add_ints(starts or [0]),
+        "len": tables.add_ints(lengths or [0]),
+    }
+    lines = [f"for g in range({n}):",
+             f"    w = it[{col['bias']} + g]",
+             "    u = pc[w]",
+             "    w += 1",
+             f"    for q in range(it[{col['row']} + g], it[{col['row']} + g + 1]):",
+             f"        s0 = it[{col['start']} + q]",
+             f"        ln = it[{col['len']} + q]",
+             "        for e in range(ln):",
+             "            u += pc[w + e] * st[s0 + e]",
+             "        w += ln"]
+    if len(acts) == 1:
+        lines.append(f"    v = {ACTIVATIONS[acts[0]].code('u')}")
+    else:
+        lines.append(f"    a = it[{col['act']} + g]")
+        for k, act in enumerate(acts):
+            lines += [f"    {'if' if k == 0 else 'elif'} a == {k}:" if k < len(acts) - 1
+                      else "    else:", f"        v = {ACTIVATIONS[act].code('u')}"]
+    lines += [f"    j = it[{col['guard']} + g]",
+              f"    if gd[j, 0] > 0.0 or not abs(v) < {_config.BLOWUP_LIMIT!r}:",
+              "        if gd[j, 0] == 0.0:",
+              "            gd[j, 1] = i",
+              "        gd[j, 0] += 1.0",
+              "        v = 0.0",
+              f"    st[it[{col['out']} + g]] = v"]
+    return lines
+
+
 def generate(plan: Plan, exact: bool = False) -> Kernel:
     """The kernel source and its layout for a planned graph; ``exact`` compiles without the
-    fast-math flags and with libm's functions instead of the approximations, so the kernel
-    computes what the reference interpreter computes, bit for bit (the test oracle's mode: a
-    chaotic patch amplifies even one ulp of difference)."""
+    fast-math flags, so the kernel computes what the reference interpreter computes, bit for
+    bit (the test oracle's mode: a chaotic patch amplifies even one ulp of difference)."""
     graph = plan.graph
     layout, owned = build_layout(plan)
-    position = {nid: i for i, nid in enumerate(plan.order)}
-    out_var = {}  # (node, port) -> local name
-    for nid, own in owned.items():
-        for key, value in own.items():
-            if key[0] == "o":
-                out_var[(nid, key[1])] = f"s{value}"
-
-    def main_port(ref):
-        node = graph.nodes[ref.node]
-        return ref.port or node_type(node.type).outputs[0]
-
-    # delayed reads: one-sample registers and ring buffers, allocated on demand
-    z1: dict[tuple[str, str], str] = {}
-    rings: dict[tuple[str, str], list] = {}
-    for e in plan.edges:
-        key = (e.src.node, main_port(e.src))
-        if e.delay >= 2:
-            rings.setdefault(key, [0])[0] = max(rings.get(key, [0])[0], e.delay)
-        elif e.delay == 1 and position[e.dst] >= position[e.src.node]:
-            if key not in z1:
-                z1[key] = f"s{layout.add_state(StateSlot(_out_slot(*key) + '@z1', None, 0.0))}"
-    ring_info = {}
-    for key, (longest,) in rings.items():
-        size = 1 << longest.bit_length()
-        off = layout.add_buffer(_out_slot(*key) + "@history", None, size)
-        widx = layout.add_state(StateSlot(_out_slot(*key) + "@write", None, 0.0, integer=True))
-        ring_info[key] = (off, size, f"s{widx}")
-
-    def read(e: Edge) -> str:
-        key = (e.src.node, main_port(e.src))
-        if e.delay == 0 or (e.delay == 1 and position[e.dst] < position[e.src.node]):
-            return out_var[key]
-        if e.delay == 1:
-            return z1[key]
-        off, size, w = ring_info[key]
-        return f"buf[lane, {off} + (({w} - {e.delay}) & {size - 1})]"
-
-    incoming = {(e.dst, e.slot): e for e in plan.edges}
-    prelude: list[str] = []
+    reader = _Reader(plan, layout, owned)
+    tables = _Tables([v for _, v in layout.params])
+    edges = {(e.dst, e.slot): e for e in plan.edges}
+    index = {nid: i for i, nid in enumerate(graph.nodes)}
+    units: list[tuple[list[str], set[int]]] = []  # (lines, integer slots they use)
     imports: dict[str, tuple[str, str]] = {}
-    body: list[str] = []
-    for nid in plan.order:
-        node = graph.nodes[nid]
+    run: list[tuple[int, Node, dict]] = []
+
+    def close_run():
+        if len(run) >= GROUP_MIN:
+            units.append((_group_lines(run, edges, reader, tables), None))
+        else:
+            for j, node, own in run:
+                units.append(emit_node(j, node, own))
+        run.clear()
+
+    def emit_node(j: int, node: Node, own: dict) -> tuple[list[str], set[int]]:
         nt = node_type(node.type)
-        own = owned[nid]
-        idx = list(graph.nodes).index(nid)
         names: dict = {}
+        integers = set()
         for spec in nt.params:
             if ("pc", spec.name) in own:
-                names[("p", spec.name)] = f"p{own[('pc', spec.name)]}"
+                names[("p", spec.name)] = f"pc[{own[('pc', spec.name)]}]"
             elif ("ps", spec.name) not in own:
-                names[("p", spec.name)] = read(incoming[(nid, spec.name)])
+                names[("p", spec.name)] = reader.expr(edges[(node.id, spec.name)])
             else:
-                src = read(incoming[(nid, spec.name)])
-                names[("p", spec.name)] = (f"({src} * p{own[('ps', spec.name)]} "
-                                           f"+ p{own[('po', spec.name)]})")
+                src = reader.expr(edges[(node.id, spec.name)])
+                names[("p", spec.name)] = (f"({src} * pc[{own[('ps', spec.name)]}] "
+                                           f"+ pc[{own[('po', spec.name)]}])")
         for key, value in own.items():
-            if key[0] in ("s", "o"):
+            if key == "span":
+                continue
+            if key[0] == "s" and layout.state[value].integer:
                 names[key] = f"s{value}"
+                integers.add(value)
+            elif key[0] in ("s", "o"):
+                names[key] = f"st[{value}]"
             elif key[0] in ("a", "b"):
                 names[key] = value
-        ctx = KernelContext(node, graph.sr, graph.seed, idx, names, prelude, exact, imports)
+        ctx = KernelContext(node, graph.sr, graph.seed, j, names, tables, exact, imports)
         for inp in node.inputs:
-            src = read(incoming[(nid, f"in:{inp.key}")])
+            src = reader.expr(edges[(node.id, f"in:{inp.key}")])
             weight = None
             if nt.inputs == "weighted":
                 if ("wc", inp.key) in own:
-                    weight = f"p{own[('wc', inp.key)]}"
+                    weight = f"pc[{own[('wc', inp.key)]}]"
                 elif ("ws", inp.key) not in own:
-                    weight = read(incoming[(nid, f"w:{inp.key}")])
+                    weight = reader.expr(edges[(node.id, f"w:{inp.key}")])
                 else:
-                    wsrc = read(incoming[(nid, f"w:{inp.key}")])
-                    weight = f"({wsrc} * p{own[('ws', inp.key)]} + p{own[('wo', inp.key)]})"
+                    wsrc = reader.expr(edges[(node.id, f"w:{inp.key}")])
+                    weight = f"({wsrc} * pc[{own[('ws', inp.key)]}] + pc[{own[('wo', inp.key)]}])"
             ctx.ins.append((inp.key, src, weight))
-        body.append(f"# {nid} ({node.type})")
-        body.extend(nt.emit(ctx))
-    for c, ref in enumerate(graph.outputs):
-        body.append(f"out[lane, i, {c}] = {out_var[(ref.node, main_port(ref))]}")
-        # stays 0.0 unless an output is NaN or infinite (x * 0.0 is NaN then): a check off the
-        # critical path, so the engine need not scan every block with numpy
-        body.append(f"finite += {out_var[(ref.node, main_port(ref))]} * 0.0")
-    for key, reg in z1.items():
-        body.append(f"{reg} = {out_var[key]}")
-    for key, (off, size, w) in ring_info.items():
-        body.append(f"buf[lane, {off} + {w}] = {out_var[key]}")
-        body.append(f"{w} = ({w} + 1) & {size - 1}")
+        outs = [own[("o", port)] for port in nt.output_ports(node)]
+        return nt.emit(ctx) + _guard_lines(j, outs), integers
 
-    scalars = sorted(v for own in owned.values() for key, v in own.items()
-                     if key[0] in ("pc", "ps", "po", "wc", "ws", "wo"))  # not ParamArray blocks
-    param_loads = [f"p{i} = cur[lane, {i}]" for i in scalars]
-    loads = []
-    for i, slot in enumerate(layout.state):
-        loads.append(f"s{i} = int(state[lane, {i}])" if slot.integer else f"s{i} = state[lane, {i}]")
-    stores = [f"state[lane, {i}] = s{i}" for i in range(len(layout.state))]
-    lines = [
-        "# generated by neuromix: one fused per-sample loop for one patch (do not edit)",
-        "import math",
-        "import numba",
-        "import numpy as np",
-        "from neuromix.compiler import approx",
-        *(f"from {module} import {name} as {alias}  # {_source_hash(module)}"
-          for alias, (module, name) in sorted(imports.items())),
-        "",
-        "",
-        f"@numba.njit(cache=True, nogil=True, fastmath={'False' if exact else FASTMATH_SOURCE}, "
-        "error_model='numpy')",
-        "def process(n, params, cur, decay, state, buf, out):",
+    for nid in plan.order:
+        node, own = graph.nodes[nid], owned[nid]
+        if _plain_neuron(node, own, edges, reader):
+            run.append((index[nid], node, own))
+        else:
+            close_run()
+            units.append(emit_node(index[nid], node, own))
+    close_run()
+    units.append((reader.tail(), set()))
+    scalars = {v for own in owned.values() for key, v in own.items()
+               if key[0] in ("pc", "ps", "po", "wc", "ws", "wo")}  # not ParamArray blocks
+    source = _assemble(units, layout, tables, graph, exact, imports, scalars)
+    spans = {nid: own["span"] for nid, own in owned.items()}
+    ints = np.array(tables.ints or [0], dtype=np.int64)
+    floats = np.array(tables.float_values or [0.0], dtype=np.float64)
+    return Kernel(source, layout, plan, spans, ints, floats, list(graph.nodes))
+
+
+def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, imports: dict,
+              scalars: set[int]) -> str:
+    """The module: node functions of about CHUNK_LINES lines each, and the driving loop.
+
+    A patch that fits in one function is fused into the loop instead, with its state and
+    parameters in locals (registers): faster at run time, and cheap to type at that size.
+    """
+    chunks: list[tuple[list[str], set[int] | None]] = []  # None: a group loop, on its own
+    total = sum(len(lines) for lines, _ in units)
+    fused = total <= FUSE_LINES and all(integers is not None for _, integers in units)
+    budget = FUSE_LINES if fused else CHUNK_LINES
+    for lines, integers in units:
+        last = chunks[-1] if chunks else None
+        if (last is not None and integers is not None and last[1] is not None
+                and len(last[0]) + len(lines) <= budget):
+            last[0].extend(lines)
+            last[1].update(integers)
+        else:
+            chunks.append((list(lines), None if integers is None else set(integers)))
+    flags = "False" if exact else FASTMATH_SOURCE
+    jit = f"@numba.njit(cache=True, nogil=True, fastmath={flags}, error_model='numpy')"
+    digest = hashlib.sha256(np.array(tables.ints, dtype=np.int64).tobytes()
+                            + np.array(tables.float_values).tobytes()).hexdigest()[:20]
+    head = ["# generated by neuromix: the per-sample kernel of one patch (do not edit)",
+            f"# tables {digest}", "import math", "import numba", "import numpy as np",
+            "from neuromix.compiler import approx",
+            *(f"from {module} import {name} as {alias}  # {_source_hash(module)}"
+              for alias, (module, name) in sorted(imports.items())), ""]
+    defs, calls = [], []
+    for c, (lines, integers) in enumerate(chunks):
+        if not lines:
+            continue
+        arrays = "".join(f", {a}" for a in sorted(set(re.findall(r"\bra\d+\b", "\n".join(lines))),
+                                                  key=lambda a: int(a[2:])))
+        defs += ["", jit, f"def c{c}(i, st, pc, rt, ri, bf, gd, it, ft{arrays}):",
+                 *("    " + line for line in (lines if integers is None
+                                              else _in_locals(lines, integers, layout))),
+                 "    return 0", ""]
+        calls.append(f"c{c}(i, st, pc, rt, ri, bf, gd, it, ft{arrays})")
+    if fused:
+        defs, calls = [], [_localise(line) for line in chunks[0][0]] if chunks else []
+    outputs = []
+    for c, ref in enumerate(graph.outputs):
+        port = ref.port or node_type(graph.nodes[ref.node].type).outputs[0]
+        slot = next(i for i, s in enumerate(layout.state) if s.name == _out_slot(ref.node, port))
+        outputs.append(f"ob[i, {c}] = st[{slot}]")
+    rates = list(tables.rates)
+    localised = fused
+    nstate = len(layout.state)
+    loads = [f"s{k} = int(st[{k}])" if layout.state[k].integer else f"s{k} = st[{k}]"
+             for k in range(nstate)] if localised else []
+    stores = [f"st[{k}] = s{k}" for k in range(nstate)] if localised else []
+    param_loads = [f"p{k} = pc[{k}]" for k in sorted(scalars)] if localised else []
+    if localised:
+        outputs = [_localise(line) for line in outputs]
+        rates = [_localise(line) for line in rates]
+    body = [
+        "", jit,
+        "def process(n, params, cur, decay, state, buf, out, gd_all, it, ft):",
         "    trouble = 0",
+        f"    rt = np.empty({max(tables.count('rt'), 1)})",
+        f"    ri = np.empty({max(tables.count('ri'), 1)}, dtype=np.int64)",
         "    for lane in range(state.shape[0]):",
-        "        finite = 0.0",
+        "        st = state[lane]",
+        "        pc = cur[lane]",
+        "        bf = buf[lane]",
+        "        gd = gd_all[lane]",
+        "        ob = out[lane]",
         *("        " + line for line in loads),
         # parameters glide towards their targets in steps of SMOOTH_STEP samples (one-pole,
         # ``decay`` per step; 0 jumps at once), and the per-block work is redone at each step
@@ -342,33 +594,54 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
         # a branch-free scan first (SIMD): with 16k weights and nothing gliding, that is all
         "            moving = 0",
         "            for k in range(params.shape[1]):",
-        "                moving += cur[lane, k] != params[lane, k]",
+        "                moving += pc[k] != params[lane, k]",
         "            if moving:",
         "                for k in range(params.shape[1]):",
         "                    target = params[lane, k]",
-        "                    d = (cur[lane, k] - target) * decay",
-        f"                    cur[lane, k] = target + d if abs(d) > {SMOOTH_SNAP!r} * (1.0 + abs(target)) "
+        "                    d = (pc[k] - target) * decay",
+        f"                    pc[k] = target + d if abs(d) > {SMOOTH_SNAP!r} * (1.0 + abs(target)) "
         "else target",
         "                    if not d == 0.0:",
         f"                        m = min(m, {_config.SMOOTH_STEP})",
-        *("            " + line for line in param_loads + prelude),
+        *("            " + line for line in param_loads + rates),
         "            for i in range(i0, i0 + m):",
-        *("                " + line for line in body),
+        *("                " + call for call in calls),
+        *("                " + line for line in outputs),
         "            i0 += m",
         *("        " + line for line in stores),
-        "        if not finite == 0.0:",
-        "            trouble = 1",
-        *(f"        if not abs(s{i}) < {_config.BLOWUP_LIMIT!r}:\n            trouble = 1"
-          for i in range(len(layout.state))),
+        "        for k in range(st.shape[0]):",
+        f"            if not abs(st[k]) < {_config.BLOWUP_LIMIT!r}:",
+        "                trouble = 1",
+        "        for j in range(gd.shape[0]):",
+        "            if gd[j, 0] > 0.0:",
+        "                trouble = 1",
         "    return trouble",
         "",
     ]
-    spans = {nid: own["span"] for nid, own in owned.items()}
-    return Kernel("\n".join(lines), layout, plan, spans)
+    return "\n".join(head + defs + body)
+
+
+def _localise(line: str) -> str:
+    """``st[3]`` -> ``s3`` and ``pc[5]`` -> ``p5`` in a line of generated code."""
+    return re.sub(r"\bpc\[(\d+)\]", r"p\1", re.sub(r"\bst\[(\d+)\]", r"s\1", line))
+
+
+_WRITE = re.compile(r"^\s*st\[(\d+)\] *([-+*/]?=)[^=]")
+
+
+def _in_locals(lines: list[str], integers: set[int], layout: Layout) -> list[str]:
+    """A node function's lines with the slots it uses in locals: loaded on entry, written
+    back on exit (one array access per slot, not per use: each costs numba typing time)."""
+    used = sorted({int(k) for line in lines for k in re.findall(r"\bst\[(\d+)\]", line)}
+                  | integers)
+    written = sorted({int(m.group(1)) for line in lines if (m := _WRITE.match(line))} | integers)
+    params = sorted({int(k) for line in lines for k in re.findall(r"\bpc\[(\d+)\]", line)})
+    loads = [f"s{k} = int(st[{k}])" if layout.state[k].integer else f"s{k} = st[{k}]"
+             for k in used] + [f"p{k} = pc[{k}]" for k in params]
+    return loads + [_localise(line) for line in lines] + [f"st[{k}] = s{k}" for k in written]
 
 
 def _source_hash(module: str) -> str:
-    import hashlib
     import importlib.util
 
     origin = importlib.util.find_spec(module).origin

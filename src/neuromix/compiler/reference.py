@@ -36,6 +36,7 @@ class _RefContext(EmitContext):
         self.out_names = {port: f"O_{i}" for i, port in enumerate(self.type.output_ports(node))}
         self.buffer_names = {b.name: f"B_{i}" for i, b in enumerate(self.type.buffers)}
         self.sizes = {b.name: int(b.size(self)) for b in self.type.buffers}
+        self.tables: dict[str, np.ndarray] = {}
         self.uses = {}
 
     def p(self, name):
@@ -49,6 +50,11 @@ class _RefContext(EmitContext):
 
     def rate(self, expr, *params):
         return f"({expr})"
+
+    def lookup(self, values, idx):
+        name = f"T_{len(self.tables)}"
+        self.tables[name] = np.array(values, dtype=np.float64)
+        return f"{name}[{idx}]"
 
     def at(self, buf, idx):
         return f"{self.buffer_names[buf]}[{idx}]"
@@ -111,7 +117,7 @@ def run_reference(graph: Graph, frames: int) -> np.ndarray:
         for key, inp in enumerate(node.inputs):
             ctx.ins.append((inp.key, f"I_{key}", f"W_{key}" if nt.inputs == "weighted" else None))
         code[node.id] = compile("\n".join(nt.emit(ctx)), f"<reference {node.id}>", "exec")
-        space = {"math": math, "np": np, **ctx.uses}
+        space = {"math": math, "np": np, **ctx.tables, **ctx.uses}
         for arr in nt.arrays:  # parameter arrays, read from the graph like every parameter
             space[f"A_{arr.name}"] = np.asarray(arr.entries(node)[1], dtype=np.float64)
         for st in nt.state:

@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import math
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,12 +33,25 @@ from neuromix import _config
 from neuromix.compiler.codegen import Kernel, generate
 from neuromix.compiler.jit import load_kernel
 from neuromix.compiler.passes import plan_graph
+from neuromix.engine.notice import notice
 from neuromix.errors import UnknownNameError
 from neuromix.graph.graph import Graph, nearest
 
 
-class BlowupWarning(RuntimeWarning):
-    """A node's state became infinite or NaN; the engine reset it and carried on."""
+@dataclass
+class Blowup:
+    """A node that blew up: when first (seconds), how often, and how many samples were muted."""
+
+    node: str
+    seconds: float
+    muted: int = 0
+    times: int = 1
+
+    def message(self) -> str:
+        """One line for people: ``node 'a' blew up at 0.02 s and was reset; 540 samples muted``."""
+        again = f" ({self.times} times)" if self.times > 1 else ""
+        return (f"node '{self.node}' blew up at {self.seconds:.3g} s{again} and was reset; "
+                f"{self.muted} samples muted")
 
 
 class CompiledPatch:
@@ -63,8 +76,10 @@ class CompiledPatch:
         self.state = np.empty((self.lanes, len(layout.state)))
         self.buffers = np.zeros((self.lanes, max(layout.buffer_size, 1)))
         self._out = np.empty((self.lanes, 0, self.channels))
+        self.guard = np.zeros((self.lanes, len(self.kernel.guarded), 2))
         self.frames_done = 0
-        self.blown_up: list[str] = []
+        self.blown_up: list[str] = []  # node ids, in the order they first blew up
+        self.blowups: dict[str, Blowup] = {}
         self.reset()
 
     # -- the protocol ---------------------------------------------------------------------
@@ -73,6 +88,7 @@ class CompiledPatch:
         self.state[:] = self._init
         self.buffers[:] = 0.0
         self.current[:] = self.params
+        self.guard[:] = 0.0
         self.frames_done = 0
 
     def process(self, n: int, out: np.ndarray | None = None) -> np.ndarray:
@@ -84,11 +100,28 @@ class CompiledPatch:
             if self._out.shape[1] != n:
                 self._out = np.empty((self.lanes, n, self.channels))
             out = self._out
-        trouble = self._fn(n, self.params, self.current, self._decay, self.state, self.buffers, out)
-        if trouble:  # NaN, Inf or a blow-up
-            self._guard(out)
+        kernel = self.kernel
+        trouble = self._fn(n, self.params, self.current, self._decay, self.state, self.buffers, out,
+                           self.guard, kernel.ints, kernel.floats)
+        if trouble:  # a node's output or state went non-finite or past the limit
+            self._guard()
         self.frames_done += n
         return out[0] if self.lanes == 1 else out
+
+    def compile_now(self, label: str | None = None) -> None:
+        """Compile the kernel (or load it from the cache) before the first block.
+
+        When ``label`` is given and that takes longer than half a second, says so on stderr
+        (``compiling LABEL...``), with a spinner while it works when stderr is a terminal.
+        """
+        fn = lambda: self._fn(0, self.params, self.current, self._decay, self.state,  # noqa: E731
+                              self.buffers, self._out, self.guard, self.kernel.ints,
+                              self.kernel.floats)
+        if label is None:
+            fn()
+            return
+        with notice(f"compiling {label}"):
+            fn()
 
     def index(self, address: str) -> int:
         """The position of a parameter address in the flat array; KeyError with a hint."""
@@ -124,30 +157,38 @@ class CompiledPatch:
         self._decay = math.exp(-_config.SMOOTH_STEP / (seconds * self.sr)) if seconds else 0.0
 
     # -- safety ---------------------------------------------------------------------------
-    def _guard(self, out: np.ndarray) -> None:
-        """Reset nodes whose state blew up, and keep NaN/Inf out of the output."""
-        state = self.state
-        if np.isfinite(out).all() and np.all(np.abs(state) < _config.BLOWUP_LIMIT):
-            return
+    def _guard(self) -> None:
+        """Reset the nodes that blew up in this block (the kernel muted their outputs) and
+        record each as a :class:`Blowup`."""
+        state, layout = self.state, self.kernel.layout
         bad = ~np.isfinite(state) | (np.abs(state) >= _config.BLOWUP_LIMIT)
         bad_buf = ~np.isfinite(self.buffers)
-        layout = self.kernel.layout
-        for nid, (first, end) in self.kernel.nodes.items():
+        for j, nid in enumerate(self.kernel.guarded):
+            first, end = self.kernel.nodes[nid]
             own_buf = [(off, size) for _, node, off, size in layout.buffers if node == nid]
-            if bad[:, first:end].any() or any(bad_buf[:, o:o + s].any() for o, s in own_buf):
-                state[:, first:end] = self._init[first:end]
-                for off, size in own_buf:
-                    self.buffers[:, off:off + size] = 0.0
-                if nid not in self.blown_up:
-                    self.blown_up.append(nid)
-                    warnings.warn(f"node '{nid}' blew up (its state became infinite or NaN "
-                                  f"near {self.frames_done / self.sr:.3f} s); it was reset and the "
-                                  f"render goes on", BlowupWarning, stacklevel=3)
-        compiler_slots = [i for i, s in enumerate(layout.state) if s.node is None]
-        for i in compiler_slots:
-            state[bad[:, i], i] = 0.0
+            muted = self.guard[:, j, 0]
+            if not (muted.any() or bad[:, first:end].any()
+                    or any(bad_buf[:, o:o + s].any() for o, s in own_buf)):
+                continue
+            state[:, first:end] = self._init[first:end]
+            for off, size in own_buf:
+                self.buffers[:, off:off + size] = 0.0
+            hit = np.flatnonzero(muted)
+            start = self.frames_done + (int(self.guard[hit[0], j, 1]) if len(hit) else 0)
+            count = int(muted.max())
+            if nid not in self.blown_up:  # callers may clear this list to watch for new ones
+                self.blown_up.append(nid)
+            if nid in self.blowups:
+                record = self.blowups[nid]
+                record.times += 1
+                record.muted += count
+            else:
+                self.blowups[nid] = Blowup(nid, start / self.sr, count)
+        self.guard[:] = 0.0
+        for i, slot in enumerate(layout.state):
+            if slot.node is None:
+                state[bad[:, i], i] = 0.0
         for _, node, off, size in layout.buffers:
             if node is None:
                 seg = self.buffers[:, off:off + size]
                 seg[~np.isfinite(seg)] = 0.0
-        np.nan_to_num(out, copy=False, nan=0.0, posinf=0.0, neginf=0.0)

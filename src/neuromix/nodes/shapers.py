@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 from neuromix.graph.graph import PatchError
-from neuromix.nodes._common import IN, PREV, TRIG, fold_lines, number_list, rising, select_lines
+from neuromix.nodes._common import IN, PREV, TRIG, fold_lines, number_list, rising
 from neuromix.nodes._registry import NodeType, Option, Param, State, register
 
 SCALES: dict[str, tuple[int, ...]] = {
@@ -129,12 +129,13 @@ def _emit_waveshaper(ctx):
     table = values
     pos, k, frac = ctx.tmp("pos"), ctx.tmp("k"), ctx.tmp("frac")
     last = len(table) - 1
-    leaves = [[f"{y} = {a!r} + {b - a!r} * {frac}"] for a, b in zip(table, table[1:])]
+    lo, hi = ctx.lookup(table, k), ctx.lookup(table, f"{k} + 1")
     return lines + [
         f"{pos} = ({x} + 1.0) * {0.5 * last!r}",
         f"{k} = min(int({pos}), {last - 1})",
         f"{frac} = {pos} - {k}",
-    ] + select_lines(k, leaves)
+        f"{y} = {lo} + ({hi} - {lo}) * {frac}",
+    ]
 
 
 register(NodeType(
