@@ -30,7 +30,10 @@ def test_the_organism_is_chaotic_as_its_comment_says(tmp_path):
     patch = tmp_path / "o.yaml"
     main(["new", "organism", str(patch)])
     assert "positive Lyapunov exponent" in patch.read_text()
-    assert lyapunov(load_graph(patch), seconds=1.0).per_second > 100
+    graph = load_graph(patch)
+    assert lyapunov(graph, seconds=1.0).per_second > 100
+    # "weaken the cross weights ... and it falls back into a loop" (the comment and the tutorial)
+    assert lyapunov(graph, seconds=1.0, values={"a.w.b": 0.8, "b.w.a": -0.8}).per_second < 0
 
 
 def test_the_learner_learns(tmp_path):

@@ -348,15 +348,8 @@ class OscInputs:
             self.servers.append(server)
 
     def _dispatch(self, handlers: dict):
-        from neuromix.io.osc import Malformed, parse
-
         def handle(data: bytes, sender) -> None:
-            try:
-                messages = parse(data)
-            except Malformed as err:
-                self.report.refused(str(err))
-                return
-            for address, args in messages:
+            for address, args in self.report.messages(data):
                 handler = handlers.get(address)
                 if handler is not None:
                     handler(address, *args)

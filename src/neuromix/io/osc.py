@@ -159,6 +159,15 @@ class Reporter:
         many = f"a {self.noun}" if n == 1 else f"{n} {self.noun}s"
         self.say(f"{self.what}: {self.done} {many} ({reason})")
 
+    def messages(self, data: bytes) -> list:
+        """The (address, args) messages of one datagram; none, counted and said, if it is
+        malformed (the one way every listener reads a datagram)."""
+        try:
+            return parse(data)
+        except Malformed as err:
+            self.refused(str(err))
+            return []
+
 
 class Listener:
     """A UDP socket on ``host:port`` and a thread handing each datagram to ``handle(data,

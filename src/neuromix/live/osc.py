@@ -72,15 +72,8 @@ class OscControl:
 
     def handle(self, data: bytes, sender) -> None:
         """Act on one datagram (never raises)."""
-        from neuromix.io.osc import Malformed, parse
-
         self.received += 1
-        try:
-            messages = parse(data)
-        except Malformed as err:
-            self.report.refused(str(err))
-            return
-        for address, args in messages:
+        for address, args in self.report.messages(data):
             try:
                 self._message(address, args, sender)
             except (OSError, ValueError) as err:  # a reply that cannot be sent, a bad value
