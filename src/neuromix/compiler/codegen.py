@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 
 from neuromix import _config
+from neuromix.compiler import groups
 from neuromix.compiler.passes import Plan, plan_graph
 from neuromix.graph.graph import Edge, Node, Signal
 from neuromix.nodes import get as node_type
-from neuromix.nodes.activations import ACTIVATIONS
 
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 FASTMATH_SOURCE = "{" + ", ".join(repr(f) for f in sorted(FASTMATH)) + "}"
@@ -202,7 +202,8 @@ class _Tables:
         self._samples: dict[str, list] = {"rt": [], "ri": []}
         self.arrays = 0
 
-    def _array_rate(self, expr: str) -> str:
+    def array(self, expr: str) -> str:
+        """A per-block array (``expr`` returns one), a local ``ra<k>`` of the driving loop."""
         name = f"ra{self.arrays}"
         self.arrays += 1
         self.rates.append(f"{name} = {expr}")
@@ -212,7 +213,7 @@ class _Tables:
         """A per-block value, kept in ``ri`` when it is an integer, else in ``rt``: typed by
         evaluating the expression (our own code, on numbers) once at the patch's values."""
         if _ARRAY_RATE.search(expr):
-            return self._array_rate(expr)
+            return self.array(expr)
         try:
             sample = eval(expr, {"math": math, "pc": self._params, **self._samples,
                                  "__builtins__": {"int": int, "max": max, "min": min,
@@ -371,71 +372,9 @@ def _guard_lines(j: int, slots: list[int], pad: str = "") -> list[str]:
         *(f"    st[{k}] = 0.0" for k in slots)]]
 
 
-def _plain_neuron(node: Node, own: dict, edges: dict, reader: _Reader) -> bool:
-    """A neuron whose bias and weights are constants and whose inputs are slot reads."""
-    if node.type != "neuron" or ("pc", "bias") not in own:
-        return False
-    bias = own[("pc", "bias")]
-    return all(own.get(("wc", inp.key)) == bias + 1 + k  # weights follow the bias in the row
-               and reader.slot(edges[(node.id, f"in:{inp.key}")]) is not None
-               for k, inp in enumerate(node.inputs))
-
-
-def _group_lines(group: list[tuple[int, Node, dict]], edges: dict, reader: _Reader,
-                 tables: _Tables) -> list[str]:
-    """One loop updating a run of plain neurons in schedule order, over index tables.
-
-    The in-place update of the state row in that order is exactly the delay rule: a neuron
-    scheduled earlier is heard at once, the neuron itself and later ones a sample late.
-    """
-    default = node_type("neuron").option("act").default
-    act_of = [node.options.get("act", default) for _, node, _ in group]
-    acts = sorted(set(act_of))
-    rows, starts, lengths = [0], [], []  # per neuron, its inputs as runs of adjacent slots
-    for _, node, own in group:
-        for inp in node.inputs:
-            slot = reader.slot(edges[(node.id, f"in:{inp.key}")])
-            if len(starts) > rows[-1] and starts[-1] + lengths[-1] == slot:
-                lengths[-1] += 1
-            else:
-                starts.append(slot)
-                lengths.append(1)
-        rows.append(len(starts))
-    n = len(group)
-    col = {
-        "out": tables.add_ints([own[("o", "out")] for _, _, own in group]),
-        "bias": tables.add_ints([own[("pc", "bias")] for _, _, own in group]),
-        "guard": tables.add_ints([j for j, _, _ in group]),
-        "act": tables.add_ints([acts.index(a) for a in act_of]),
-        "row": tables.add_ints(rows),
-        "start": tables.add_ints(starts or [0]),
-        "len": tables.add_ints(lengths or [0]),
-    }
-    lines = [f"for g in range({n}):",
-             f"    w = it[{col['bias']} + g]",
-             "    u = pc[w]",
-             "    w += 1",
-             f"    for q in range(it[{col['row']} + g], it[{col['row']} + g + 1]):",
-             f"        s0 = it[{col['start']} + q]",
-             f"        ln = it[{col['len']} + q]",
-             "        for e in range(ln):",
-             "            u += pc[w + e] * st[s0 + e]",
-             "        w += ln"]
-    if len(acts) == 1:
-        lines.append(f"    v = {ACTIVATIONS[acts[0]].code('u')}")
-    else:
-        lines.append(f"    a = it[{col['act']} + g]")
-        for k, act in enumerate(acts):
-            lines += [f"    {'if' if k == 0 else 'elif'} a == {k}:" if k < len(acts) - 1
-                      else "    else:", f"        v = {ACTIVATIONS[act].code('u')}"]
-    lines += [f"    j = it[{col['guard']} + g]",
-              f"    if gd[j, 0] > 0.0 or not abs(v) < {_config.BLOWUP_LIMIT!r}:",
-              "        if gd[j, 0] == 0.0:",
-              "            gd[j, 1] = i",
-              "        gd[j, 0] += 1.0",
-              "        v = 0.0",
-              f"    st[it[{col['out']} + g]] = v"]
-    return lines
+def _slots(node: Node, edges: dict, reader: _Reader) -> list[int | None]:
+    """Where each weighted input of ``node`` is read (None: from a ring buffer)."""
+    return [reader.slot(edges[(node.id, f"in:{inp.key}")]) for inp in node.inputs]
 
 
 def generate(plan: Plan, exact: bool = False) -> Kernel:
@@ -452,9 +391,14 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
     imports: dict[str, tuple[str, str]] = {}
     run: list[tuple[int, Node, dict]] = []
 
+    def use(name: str) -> str:  # a helper of the group loops, compiled once per install
+        imports[f"groups_{name}"] = (groups.__name__, name)
+        return f"groups_{name}"
+
     def close_run():
         if len(run) >= GROUP_MIN:
-            units.append((_group_lines(run, edges, reader, tables), None))
+            slots = [_slots(node, edges, reader) for _, node, _ in run]
+            units.append((groups.group_lines(run, slots, tables, exact, use), None))
         else:
             for j, node, own in run:
                 units.append(emit_node(j, node, own))
@@ -501,7 +445,7 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
 
     for nid in plan.order:
         node, own = graph.nodes[nid], owned[nid]
-        if _plain_neuron(node, own, edges, reader):
+        if node.type == "neuron" and groups.plain(node, own, _slots(node, edges, reader)):
             run.append((index[nid], node, own))
         else:
             close_run()
