@@ -89,6 +89,66 @@ def test_a_dense_group_becomes_one_loop_and_matches_the_reference():
                                atol=1e-12, rtol=0)
 
 
+def _dense_layer(p, sources, n, rng, reverse=False):
+    """n plain neurons, each hearing every neuron of the layer and ``sources``, small weights
+    (a contractive net: fast math's 1e-10 differences do not grow); ``reverse`` declares the
+    layer feed-forward in reverse, so the schedule reorders it (its slots are not in order)."""
+    acts = ["tanh", "softsign", "tanh", "hardclip", "sigmoid", "identity"]
+    net = [p.neuron(act=acts[k % len(acts)], bias=float(rng.uniform(-0.3, 0.3)))
+           for k in range(n)]
+    for i, h in enumerate(net):
+        for src in sources:
+            h.input(src, float(rng.uniform(-0.8, 0.8)))
+        for j, src in enumerate(net):
+            if reverse and j <= i:
+                continue  # neuron i hears only those declared after it: no loop, reordered
+            delay = 1 if (i + 2 * j) % 9 == 0 and j < i else None  # a register, in the run
+            h.input(src, float(rng.normal(0.0, 0.3 / n ** 0.5)), delay=delay)
+    return net
+
+
+def test_dense_groups_match_the_reference_in_fast_mode():
+    """The dense form (a matrix built per block, a SIMD dot product per neuron: fast mode
+    only) against the reference: groups mixing in-group and outside inputs, one-sample
+    registers, a ring-buffer input that splits a run, mixed activations, and a group whose
+    slots are out of order (gathered and scattered)."""
+    rng = np.random.default_rng(7)
+    p = nm.Patch(sr=48000, seed=3)
+    outside = [p.sine(180.0), p.noise(), p.const(0.4)]
+    first = _dense_layer(p, outside[:2], 20, rng)
+    first[5].input(first[9], 0.05, delay=3)  # a ring buffer: splits the run (5 unrolled, 14)
+    between = p.onepole(first[2], 800.0)  # scheduled between the layers: two runs
+    later = _dense_layer(p, [between, outside[2]], 10, rng, reverse=True)
+    p.out(first[0], later[0], later[-1])
+    compiled = p.compile()
+    source = compiled.kernel.source
+    assert source.count("groups_matrix(") == 2 and "x = st[" in source  # both forms
+    frames = 400
+    ours = np.concatenate([compiled.process(n).copy() for n in (1, 64, 335)])
+    assert not compiled.blown_up
+    np.testing.assert_allclose(ours, run_reference(p.graph, frames), atol=1e-8, rtol=0)
+
+
+def test_a_dense_group_mutes_a_blown_up_neuron_from_its_first_bad_sample():
+    """The select-based guard of a group: the bad neuron writes 0 (the others hear 0), and it
+    is recorded and stays muted until the end of the block, then reset."""
+    p = nm.Patch(sr=1000)
+    net = [p.neuron(act="identity", bias=0.1, name=f"n{k}") for k in range(8)]
+    for i, h in enumerate(net):
+        for j, src in enumerate(net):
+            h.input(src, 3.0 if i == j == 4 else 0.001)
+    p.out(net[4], net[7])
+    compiled = p.compile()
+    assert "groups_matrix(" in compiled.kernel.source
+    out = compiled.process(256)
+    assert np.isfinite(out).all() and np.abs(out).max() < _config.BLOWUP_LIMIT
+    assert compiled.blown_up == ["n4"]
+    bad = int(compiled.blowups["n4"].seconds * 1000)
+    assert out[bad:, 0].max() == 0.0 and out[bad - 1, 0] != 0.0
+    assert compiled.blowups["n4"].muted == 256 - bad
+    assert abs(out[-1, 1] - 0.1 / (1 - 7 * 0.001)) < 1e-9  # the others go on, hearing 0
+
+
 def test_group_size_does_not_reach_the_source():
     """Two nets of the same shape but different sizes share nothing but code that does not
     grow: the run's tables live outside the source."""

@@ -131,16 +131,22 @@ def group_lines(group, slots: list[list[int]], tables, exact: bool, use) -> list
         m = tables.array(f"{use('matrix')}(pc, it, {tables.add_ints([len(pairs) // 2, *pairs])}, "
                          f"{n * n})")
         contiguous = outs == list(range(outs[0], outs[0] + n))
-        x = tables.array(f"np.empty({n})") if not contiguous else "x"
-        lines += [f"    {raw}[g] = u"]
-        lines += ([f"x = st[{outs[0]}:{outs[0] + n}]"] if contiguous else
-                  [f"for g in range({n}):", f"    {x}[g] = st[it[{tables.add_ints(outs)} + g]]"])
-        lines += ["bad = 0",
-                  f"for g in range({n}):",
-                  f"    row = {m}[g * {n}:g * {n} + {n}]",
-                  f"    u = {raw}[g]",
-                  f"    for e in range({n}):",
-                  f"        u += row[e] * {x}[e]"]
+        x = "x" if contiguous else tables.array(f"np.empty({n})")  # else gathered and scattered
+        at = tables.add_ints(outs)
+        load = ([f"x = st[{outs[0]}:{outs[0] + n}]"] if contiguous else
+                [f"for g in range({n}):", f"    {x}[g] = st[it[{at} + g]]"])
+        lines = load + lines + [  # the neuron itself and later ones: last sample's values
+            f"    row = {m}[g * {n} + g:g * {n} + {n}]",
+            f"    old = {x}[g:{n}]",
+            f"    for e in range({n} - g):",
+            "        u += row[e] * old[e]",
+            f"    {raw}[g] = u",
+            "bad = 0",
+            f"for g in range({n}):",  # earlier ones, updated in this sample: the serial part
+            f"    row = {m}[g * {n}:g * {n} + g]",
+            f"    u = {raw}[g]",
+            "    for e in range(g):",
+            f"        u += row[e] * {x}[e]"]
         target = f"{x}[g]"
     else:
         lines = ["bad = 0"] + lines
@@ -157,6 +163,6 @@ def group_lines(group, slots: list[list[int]], tables, exact: bool, use) -> list
               f"    {raw}[g] = v",
               f"    {target} = v if ok else 0.0"]
     if dense and x != "x":
-        lines += [f"for g in range({n}):", f"    st[it[{tables.add_ints(outs)} + g]] = {x}[g]"]
+        lines += [f"for g in range({n}):", f"    st[it[{at} + g]] = {x}[g]"]
     lines += ["if bad:", f"    {use('mute')}(i, {raw}, {lim}, gd, it, {col['guard']})"]
     return lines
