@@ -49,10 +49,14 @@ def tanh(x):
     c = CLAMP if x > CLAMP else x  # selects, not min/max: a NaN passes through both
     c = -CLAMP if c < -CLAMP else c
     z = c * c
-    p = ((((2.8483975606445726e-11 * z + 9.70248204074799e-08) * z + 3.970669292316737e-05) * z
-          + 0.0043244542159972706) * z + 0.1402263798797647) * z + 1.0
-    q = ((((2.442192931663745e-09 * z + 2.369410853515243e-06) * z + 0.00048144932996314606) * z
-          + 0.028844363711237435) * z + 0.4735597095831469) * z + 1.0
+    z2 = z * z
+    z4 = z2 * z2
+    # Estrin's scheme: the same polynomials in three dependent steps instead of five (the
+    # latency of a neuron's tanh is the critical path of a feedback loop)
+    p = ((1.0 + 0.1402263798797647 * z) + z2 * (0.0043244542159972706 + 3.970669292316737e-05 * z)
+         + z4 * (9.70248204074799e-08 + 2.8483975606445726e-11 * z))
+    q = ((1.0 + 0.4735597095831469 * z) + z2 * (0.028844363711237435 + 0.00048144932996314606 * z)
+         + z4 * (2.369410853515243e-06 + 2.442192931663745e-09 * z))
     return c * p / q
 
 
