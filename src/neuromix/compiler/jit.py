@@ -49,10 +49,32 @@ def _write_once(path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _numba_set_up_without_probes() -> None:
+    """Set up numba's typing and lowering without two probes that cost every process loading a
+    kernel ~0.3 s of a ~0.5 s start-up (measured): its BLAS probe imports SciPy (when installed)
+    and only chooses how ``np.correlate``/``np.convolve`` compile (``np.dot`` and ``np.linalg``
+    look for BLAS again when used); its cffi support imports cffi's C parser, for calling cffi
+    functions from jitted code. No kernel uses either; a process that imported them first
+    keeps numba's full set-up."""
+    hidden = [name for name in ("scipy.linalg.cython_blas", "cffi") if name not in sys.modules]
+    if "numba.np.arraymath" in sys.modules or not hidden:
+        return
+    for name in hidden:
+        sys.modules[name] = None  # an import of it fails at once
+    try:
+        from numba.core.registry import cpu_target
+
+        cpu_target.target_context.refresh()
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+
+
 def load_kernel(source: str, entry: str = "process"):
     """The jitted function ``entry`` of ``source`` (compiled on first call, cached on disk)."""
     name = kernel_name(source)
     if name not in _LOADED:
+        _numba_set_up_without_probes()
         path = kernel_path(source)
         _write_once(path, source)
         module = sys.modules.get(name)
