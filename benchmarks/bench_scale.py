@@ -9,7 +9,7 @@ hears every neuron: earlier ones at once, itself and later ones a sample late), 
   wall time and peak memory);
 - × real time of the compiled patch and of a plain numba loop with the same in-place semantics
   (``x[i] = tanh(b[i] + Σ W[i, j] x[j])`` in declaration order), in the same process;
-- the C++ anchor (Eigen) where :func:`eigen_anchor` finds one, else ``-``.
+- the C++ anchor (Eigen, float64 and float32) where :func:`eigen_anchor` finds one, else ``-``.
 
 ``--plot FILE`` draws both against N to a PNG. Run from the repository root:
 ``python benchmarks/bench_scale.py`` (``--quick`` for a short run).
@@ -147,9 +147,11 @@ def speeds(name: str, seconds: float) -> dict:
 
 
 def eigen_anchor(n: int, dtype: str = "float64") -> float | None:
-    """× real time of the C++ Eigen build of the dense net of ``n`` neurons, or None when the
-    anchor is absent (the engine-speed benchmark provides it)."""
-    return None
+    """× real time of the C++ Eigen build of a dense net of ``n`` neurons (every connection one
+    sample late, as RTNeural runs it: ``benchmarks/anchors``), or None without g++ and Eigen."""
+    from anchors import eigen_speed
+
+    return eigen_speed(n, {"float64": "double", "float32": "float"}[dtype])
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -170,6 +172,9 @@ def plot(rows: list[dict], path: Path) -> None:
     a.legend()
     b.loglog(ns, [r["neuromix"] for r in dense_rows], "o-", label="neuromix")
     b.loglog(ns, [r["loop"] for r in dense_rows], "x--", label="plain numba loop")
+    for key, label in (("eigen", "C++ Eigen, double"), ("eigen32", "C++ Eigen, float")):
+        if all(r.get(key) for r in dense_rows):  # one sample late: the network node's form
+            b.loglog(ns, [r[key] for r in dense_rows], ":", label=label)
     b.set_xlabel("neurons N")
     b.set_ylabel("× real time")
     b.legend()
@@ -190,14 +195,16 @@ def main(argv=None) -> int:
     rows = []
     print(f"{'case':>12} {'cold CPU s':>10} {'build s':>7} {'compile s':>9} {'MB':>6} "
           f"{'neuromix x':>10} "
-          f"{'loop x':>7} {'ratio':>6} {'eigen x':>7}")
+          f"{'loop x':>7} {'ratio':>6} {'eigen x':>7} {'eigen32':>7}")
     for name in cases:
         row = {"name": name, "n": CASES[name][1], **cold_compile(name), **speeds(name, seconds)}
-        row["eigen"] = eigen_anchor(row["n"]) if name.startswith("dense") else None
+        dense_net = name.startswith("dense")
+        row["eigen"] = eigen_anchor(row["n"]) if dense_net else None
+        row["eigen32"] = eigen_anchor(row["n"], "float32") if dense_net else None
         rows.append(row)
         loop = f"{row['loop']:7.1f}" if row["loop"] else f"{'-':>7}"
         ratio = f"{row['neuromix'] / row['loop']:6.2f}" if row["loop"] else f"{'-':>6}"
-        eigen = f"{row['eigen']:7.1f}" if row["eigen"] else f"{'-':>7}"
+        eigen = " ".join(f"{row[k]:7.1f}" if row[k] else f"{'-':>7}" for k in ("eigen", "eigen32"))
         print(f"{name:>12} {row['cpu']:10.2f} {row['build']:7.2f} {row['compile']:9.2f} "
               f"{row['mb']:6.0f} "
               f"{row['neuromix']:10.1f} {loop} {ratio} {eigen}", flush=True)
