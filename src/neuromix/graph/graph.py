@@ -290,10 +290,14 @@ def _check_list(value, name: str, node: Node) -> None:
 def _check_delay_memory(graph: Graph) -> None:
     """Delay lines (``max_delay``-like options × sr, edge delays) within the documented limits."""
     total = 0
+    delays: dict[str, list] = {}  # per receiving node: one pass over the edges, not one per node
+    for e in graph.edges():
+        if e.delay:
+            delays.setdefault(e.dst, []).append(("delay", e.delay))
     for node in graph.nodes.values():
         sizes = [(name, node.options[name] * graph.sr) for name in SECONDS_OPTIONS
                  if isinstance(node.options.get(name), (int, float))]
-        sizes += [("delay", e.delay) for e in graph.edges() if e.dst == node.id and e.delay]
+        sizes += delays.get(node.id, [])
         for name, samples in sizes:
             if samples > MAX_DELAY_SAMPLES:
                 raise PatchError(f"{name} needs {samples:.0f} samples at sr {graph.sr:g}, more "
