@@ -3,8 +3,8 @@
 The node records ``in`` into its own ring (``max_delay`` seconds long), so it works on any
 signal: an oscillator, a neuron, a ``sample``, live input. Grains start at ``density`` per
 second: an onset phase grows by density/sr each sample and a grain starts when it reaches a
-threshold, 1 with ``jitter`` 0 (onsets exactly sr/density samples apart, the first at sample
-0), else 1 + jitter·u with u uniform in −1..1, drawn at each onset. A grain's settings are taken
+threshold, 1 with ``jitter`` 0 (onsets sr/density samples apart, rounded up, the first at
+sample 0), else 1 + jitter·u with u uniform in −1..1, drawn at each onset. A grain's settings are taken
 at its onset and kept for its life:
 
 - ``size`` seconds long (at least one sample, at most what the ring holds),
@@ -49,6 +49,7 @@ MAX_GRAINS = 4096
 MAX_PITCH = 16.0
 FIELDS = 7  # per grain: read position, step, age, length, window step, left gain, right gain
 QUARTER_PI = math.pi / 4
+ONSET_EPS = 1e-9  # an onset phase this close to its threshold fires (absorbs rounding drift)
 
 
 def window_table(shape: str, points: int = WINDOW_POINTS) -> list[float]:
@@ -102,7 +103,7 @@ def _emit_granular(ctx):
         "j", "k", "f", "s", "t", "q", "wf", "age", "alive"))
     jitter = f"min(max({ctx.p('jitter')}, 0.0), 1.0)"
     lines = [
-        f"if {ph} >= {thr}:",  # an onset
+        f"if {ph} >= {thr} - {ONSET_EPS!r}:",  # an onset
         f"    {ph} -= {thr}",
         *("    " + line for line in _uniform(ctx, rng, u)),
         f"    {thr} = 1.0 + {jitter} * {u}",
