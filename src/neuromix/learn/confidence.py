@@ -32,7 +32,7 @@ NEAR = 0.01  # restarts whose losses differ by less than 1% of the baseline reac
 SAME = 0.01  # values within 1% of their search range agree
 EDGE = 1e-3  # a value within 0.1% of its search range's edge sits on it
 VERDICTS = ((0.01, "a close match"), (0.1, "an approximate match"), (0.5, "a poor match"),
-            (float("inf"), "no better than silence or a constant"))
+            (float("inf"), "hardly better than silence or a constant"))
 
 
 @dataclass

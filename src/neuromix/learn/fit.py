@@ -48,6 +48,7 @@ from neuromix.errors import FitError  # noqa: F401  (raised here, caught by the 
 
 SPAN = 3.0  # default search range: the starting value ± 3 times its size (at least 1)
 SEPARATION = 0.1  # restarts start at least this far apart (of the unit box, on some axis)
+MAX_SIGMA = 0.3  # CMA-ES itself keeps its steps within a third of a bounded range
 TOLX = 1e-5  # a restart ends when its steps are this small (of each range)
 TOLFUN = 1e-6  # or when its losses vary by less than this (of the silent output's loss)
 
@@ -278,8 +279,9 @@ def fit(graph: Graph, target: np.ndarray, addresses: list[str], *,
         raise FitError("say which parameters to fit (e.g. --param a.bias)")
     if len(set(addresses)) != len(addresses):
         raise FitError("a parameter is named twice")
-    if restarts < 1 or (samples is not None and samples < 0):
-        raise FitError("a fit needs at least one restart and 0 or more samples")
+    if restarts < 1 or (samples is not None and samples < 0) or not 0 < sigma <= MAX_SIGMA:
+        raise FitError(f"a fit needs at least one restart, 0 or more samples and a first step "
+                       f"(sigma) above 0, at most {MAX_SIGMA:g}")
     unknown = sorted(set(ranges or {}) - set(addresses))
     if unknown:
         raise FitError(f"a search range for {unknown[0]}, which is not fitted")
