@@ -33,17 +33,20 @@ def hidden_dual():
     return graph, target, hidden
 
 
-@pytest.mark.parametrize("name, seed", [("dual", 4), ("dual", 7), ("genie", 0), ("genie", 5)])
+@pytest.mark.parametrize("name, seed", [("dual", 7), ("genie", 1)])
 def test_fit_recovers_an_example_patch_from_random_starts(name, seed):
     """The four weights of two non-chaotic examples, from starting values drawn at random in
-    the search ranges (benchmarks/bench_fit.py runs ten seeds of each); the dual neuron's seed 4
-    is where one CMA-ES run from the patch's values stopped in a local minimum."""
+    the search ranges (benchmarks/bench_fit.py runs ten seeds of each). These seeds are ones
+    where a single CMA-ES run from the starting values ends in a local minimum, and says so."""
     problem = PROBLEMS[name]
-    error, result = recover(problem, seed, target_of(problem, 0.05))
+    target = target_of(problem, 0.05)
+    error, result = recover(problem, seed, target)
     assert error < 0.01, result.values
     assert result.confidence.verdict == "a close match" and result.confidence.ratio < 1e-3
     assert not [w for w in result.confidence.warnings if "disagree" in w]
     assert result.curve == sorted(result.curve, reverse=True)  # best so far never rises
+    error, single = recover(problem, seed, target, samples=0, restarts=1)
+    assert error > 0.1 and single.confidence.ratio > 0.1  # trapped, and not called close
 
 
 def test_the_same_seed_gives_the_same_fitted_patch():
@@ -151,7 +154,9 @@ def test_the_confidence_ratio_is_the_loss_over_silence_or_a_constant():
     assert conf.ratio == pytest.approx(result.report["loss"] / min(conf.silent, conf.mean))
     assert 0.5 < conf.ratio < 1 and conf.verdict == "hardly better than silence or a constant"
     assert result.report["loss_ratio"] == conf.ratio
-    assert conf.lines()[0].startswith(f"confidence: best loss {conf.loss:.3g} is ")
+    assert conf.lines()[0] == (f"confidence: {conf.verdict}: best loss {conf.loss:.3g} is "
+                               f"{100 * conf.ratio:.3g}% of a constant output's "
+                               f"({conf.mean:.3g}; a silent output's {conf.silent:.3g})")
 
 
 def test_a_value_on_the_edge_of_its_range_is_reported():

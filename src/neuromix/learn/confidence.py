@@ -18,6 +18,8 @@ Examples
 ...           ranges=[(-3.0, 3.0)], limits=[(-1e6, 1e6)])
 >>> c.verdict, round(c.ratio, 9)
 ('a close match', 6.67e-07)
+>>> print(c.lines()[0])
+confidence: a close match: best loss 1e-06 is 6.67e-05% of a silent output's (1.5; a constant output's 2.5)
 >>> print(c.warnings[0])
 restarts disagree: restart 2 reached loss 2e-06 (the best 1e-06) with a.w.s -0.5 (best 0.5): the sound does not pin these values down
 """
@@ -73,9 +75,10 @@ class Confidence:
     def lines(self) -> list[str]:
         """What the command line prints: the confidence, the restarts, then any warnings."""
         losses = ", ".join(f"{r.loss:.3g}" for r in self.runs)
-        return [f"confidence: best loss {self.loss:.3g} is {self.ratio:.3g} of the loss of a "
-                f"silent output ({self.silent:.3g}) or a constant one ({self.mean:.3g}), "
-                f"the better of the two: {self.verdict}",
+        kinds = sorted([(self.silent, "a silent"), (self.mean, "a constant")])
+        return [f"confidence: {self.verdict}: best loss {self.loss:.3g} is "
+                f"{100 * self.ratio:.3g}% of {kinds[0][1]} output's ({kinds[0][0]:.3g}; "
+                f"{kinds[1][1]} output's {kinds[1][0]:.3g})",
                 f"restarts: {len(self.runs)} (losses {losses}); {self.agree} reached the best "
                 f"with the same values"] + [f"warning: {w}" for w in self.warnings]
 
