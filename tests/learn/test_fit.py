@@ -92,7 +92,8 @@ def test_fit_errors_are_one_line_and_name_the_problem():
         fit(hidden, np.zeros(1000), ["a.bias"], progress=False)
     with pytest.raises(FitError, match=r"named twice"):
         fit(hidden, target, ["a.bias", "a.bias"], progress=False)
-    with pytest.raises(FitError, match=r"search range of a.bias \(-500 to 5\) leaves its limits \(-100 to 100\)"):
+    with pytest.raises(FitError, match=r"range of a.bias \(-500 to 5\) leaves its limits "
+                                       r"\(-100 to 100\)"):
         fit(hidden, target, ["a.bias"], ranges={"a.bias": (-500, 5)}, progress=False)
     for bad in ((1.0, -1.0), (0.0, math.nan), (-math.inf, 1.0), (0.5, 0.5)):
         with pytest.raises(FitError, match=r"two finite numbers, the first below the second"):

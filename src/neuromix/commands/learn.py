@@ -99,10 +99,12 @@ def param_range(text: str) -> tuple[str, tuple[float, float] | None]:
         return address, None
     parts = spec.split(":")
     if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"{text!r}: give the range as LO:HI (e.g. {address}=-3:3)")
+        raise argparse.ArgumentTypeError(f"{text!r}: give the range as LO:HI "
+                                         f"(e.g. {address}=-3:3)")
     lo, hi = (_args.finite(v) for v in parts)
     if not lo < hi:
-        raise argparse.ArgumentTypeError(f"{text!r}: the range's low end must be below its high end")
+        raise argparse.ArgumentTypeError(f"{text!r}: the range's low end must be below its "
+                                         f"high end")
     return address, (lo, hi)
 
 

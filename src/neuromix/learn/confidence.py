@@ -18,10 +18,12 @@ Examples
 ...           ranges=[(-3.0, 3.0)], limits=[(-1e6, 1e6)])
 >>> c.verdict, round(c.ratio, 9)
 ('a close match', 6.67e-07)
->>> print(c.lines()[0])
-confidence: a close match: best loss 1e-06 is 6.67e-05% of a silent output's (1.5; a constant output's 2.5)
->>> print(c.warnings[0])
-restarts disagree: restart 2 reached loss 2e-06 (the best 1e-06) with a.w.s -0.5 (best 0.5): the sound does not pin these values down
+>>> print(c.lines()[0])  # doctest: +NORMALIZE_WHITESPACE
+confidence: a close match: best loss 1e-06 is 6.67e-05% of a silent output's (1.5;
+a constant output's 2.5)
+>>> print(c.warnings[0])  # doctest: +NORMALIZE_WHITESPACE
+restarts disagree: restart 2 reached loss 2e-06 (the best 1e-06) with a.w.s -0.5 (best 0.5):
+the sound does not pin these values down
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import time
 import warnings
@@ -50,7 +51,8 @@ SPAN = 3.0  # default search range: the starting value ± 3 times its size (at l
 SEPARATION = 0.1  # restarts start at least this far apart (of the unit box, on some axis)
 MAX_SIGMA = 0.3  # CMA-ES itself keeps its steps within a third of a bounded range
 TOLX = 1e-5  # a restart ends when its steps are this small (of each range)
-TOLFUN = 1e-6  # or when its losses vary by less than this (of the silent output's loss)
+TOLFUN = 1e-6  # or when its losses vary by less than this (of the know-nothing loss)
+
 
 @dataclass
 class FitResult:
@@ -237,8 +239,9 @@ def sample_starts(count: int, dims: int, seed: int) -> np.ndarray:
 
 
 def pick_starts(points: np.ndarray, losses: np.ndarray, count: int) -> list[int]:
-    """Indices of the best ``count`` points, each at least :data:`SEPARATION` (of the unit cube, on some
-    axis) from those picked before; the next best fill in when too few stand apart."""
+    """Indices of the best ``count`` points, each at least :data:`SEPARATION` (of the unit
+    cube, on some axis) from those picked before; the next best fill in when too few stand
+    apart, and points repeat (a run with another seed) when there are fewer than ``count``."""
     order = [int(i) for i in np.argsort(losses, kind="stable") if np.isfinite(losses[i])]
     order = order or list(range(len(points)))
     picked: list[int] = []
@@ -247,7 +250,35 @@ def pick_starts(points: np.ndarray, losses: np.ndarray, count: int) -> list[int]
             break
         if all(np.max(np.abs(points[i] - points[j])) > SEPARATION for j in picked):
             picked.append(i)
-    return picked + [i for i in order if i not in picked][:count - len(picked)]
+    rest = [i for i in order if i not in picked] or picked
+    return picked + list(itertools.islice(itertools.cycle(rest), count - len(picked)))
+
+
+def _bar(total: int, desc: str, unit: str, progress: bool | None):
+    """A tqdm bar: on a terminal when ``progress`` is None, always when True, never when False."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, leave=False, mininterval=0.2,
+                disable=None if progress is None else not progress)
+
+
+def _refine(cma, evaluator: "LaneEvaluator", u0: np.ndarray, loss0: float, box: np.ndarray,
+            options: dict, sigma: float, goal: float, on_generation) -> tuple[Run, int]:
+    """One CMA-ES run in the unit cube from ``u0`` (whose loss is ``loss0``): its Run (values
+    in the box's units) and its count of evaluations. ``on_generation(loss)`` after each."""
+    lo, width = box[:, 0], box[:, 1] - box[:, 0]
+    es = cma.CMAEvolutionStrategy(u0, sigma, options)
+    own, own_u = loss0, u0
+    while not es.stop() and own > goal:
+        u = np.array(es.ask())
+        got = evaluator.loss(lo + u * width)
+        es.tell(list(u), [float(v) if np.isfinite(v) else 1e30 for v in got])
+        k = int(np.argmin(got))
+        if got[k] < own:
+            own, own_u = float(got[k]), u[k].copy()
+        on_generation(own)
+    stop = ", ".join(sorted(es.stop())) or ("goal" if own <= goal else "budget")
+    return Run(own, lo + own_u * width, stop), int(es.countevals)
 
 
 def fit(graph: Graph, target: np.ndarray, addresses: list[str], *,
@@ -301,45 +332,33 @@ def fit(graph: Graph, target: np.ndarray, addresses: list[str], *,
     silent, mean = evaluator.scorer(np.vstack([np.zeros_like(target),
                                                np.full_like(target, target.mean())]))
     began, runs, curve = time.perf_counter(), [], []
-    from tqdm import tqdm
-
-    def bar(total, desc, unit):
-        return tqdm(total=total, desc=desc, unit=unit, leave=False, mininterval=0.2,
-                    disable=None if progress is None else not progress)
-
+    baseline = min(silent, mean)
+    options = {"popsize": lanes, "verbose": -9, "bounds": [0.0, 1.0], "maxiter": generations,
+               "tolfun": TOLFUN * baseline, "tolx": TOLX, "tolstagnation": 40,
+               "tolflatfitness": 5}
     try:
         points = np.vstack([(start - lo) / np.where(width > 0, width, 1.0),
                             sample_starts(samples, len(addresses), seed)])
         losses = np.empty(len(points))
-        with bar(len(points), "sample", "candidate") as shown:
+        with _bar(len(points), "sample", "candidate", progress) as shown:
             for i in range(0, len(points), lanes):
                 losses[i:i + lanes] = evaluator.loss(lo + points[i:i + lanes] * width)
                 shown.update(len(points[i:i + lanes]))
-        best = float(np.min(losses))
         evaluations = len(points)
         for run, i in enumerate(pick_starts(points, losses, restarts), 1):
-            options = {"seed": _seed(seed, run), "popsize": lanes, "verbose": -9,
-                       "bounds": [0.0, 1.0], "maxiter": generations, "tolfun": TOLFUN * min(silent, mean),
-                       "tolx": TOLX, "tolstagnation": 40, "tolflatfitness": 5}
-            es = cma.CMAEvolutionStrategy(points[i], sigma, options)
-            own, own_u = float(losses[i]), points[i]
-            with bar(generations, f"restart {run}/{restarts}", "gen") as shown:
-                while not es.stop() and own > goal:
-                    u = np.array(es.ask())
-                    got = evaluator.loss(lo + u * width)
-                    es.tell(list(u), [float(v) if np.isfinite(v) else 1e30 for v in got])
-                    k = int(np.argmin(got))
-                    if got[k] < own:
-                        own, own_u = float(got[k]), u[k].copy()
-                    best = min(best, own)
-                    curve.append(best)
+            with _bar(generations, f"restart {run}/{restarts}", "gen", progress) as shown:
+                def generation(own, shown=shown):
+                    curve.append(min(own, curve[-1] if curve else float(np.min(losses))))
                     shown.update(1)
                     shown.set_postfix(loss=f"{own:.4g}")
                     if callback:
-                        callback(len(curve), best)
-            evaluations += int(es.countevals)
-            stop = ", ".join(sorted(es.stop())) or ("goal" if own <= goal else "budget")
-            runs.append(Run(own, lo + own_u * width, stop))
+                        callback(len(curve), curve[-1])
+
+                found, count = _refine(cma, evaluator, points[i], float(losses[i]), box,
+                                       {**options, "seed": _seed(seed, run)}, sigma, goal,
+                                       generation)
+            runs.append(found)
+            evaluations += count
         best_run = min(runs, key=lambda r: r.loss)
         out = evaluator.render(best_run.values[None, :])[0]
     finally:
