@@ -7,8 +7,9 @@ the target's mean held constant (a DC output). The **ratio** ``best / min(silent
 different starting points; when two of them end near the best loss (within :data:`NEAR` of the
 baseline) with values more than :data:`SAME` of their search range apart, the sound does not
 pin those values down (a symmetry, such as ``w`` and ``−w`` sounding alike), and a warning
-says so. A value that ends on the edge of its search range (not a hard limit of the node) gets
-a warning too: the answer may lie outside it.
+says so (one per other answer, naming the restarts that found it). A value that ends on the
+edge of its search range (not a hard limit of the node) gets a warning too: the answer may lie
+outside it.
 
 Examples
 --------
@@ -100,19 +101,28 @@ def judge(loss: float, silent: float, mean: float, runs: list[Run], addresses: l
     width = np.array([hi - lo for lo, hi in ranges])
     best = min(runs, key=lambda r: r.loss) if runs else None
     baseline = min(silent, mean)
-    warnings, agree = [], 0
+    warnings, agree, others = [], 0, []  # others: (restart numbers, their first run)
     for number, run in enumerate(runs, 1):
         if best is None or run.loss - best.loss > NEAR * baseline:
             continue
-        apart = np.abs(run.values - best.values) > SAME * width
-        if not apart.any():
+        if not (np.abs(run.values - best.values) > SAME * width).any():
             agree += 1
             continue
+        same = next((o for o in others
+                     if not (np.abs(run.values - o[1].values) > SAME * width).any()), None)
+        if same is None:
+            others.append(([number], run))
+        else:
+            same[0].append(number)
+    for numbers, run in others:
+        who = (f"restart {numbers[0]}" if len(numbers) == 1 else
+               f"restarts {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}")
+        apart = np.abs(run.values - best.values) > SAME * width
         differ = ", ".join(f"{addresses[i]} {run.values[i]:.4g} (best {best.values[i]:.4g})"
                            for i in np.flatnonzero(apart))
-        warnings.append(f"restarts disagree: restart {number} reached loss {run.loss:.3g} "
-                        f"(the best {best.loss:.3g}) with {differ}: the sound does not pin "
-                        f"these values down")
+        warnings.append(f"restarts disagree: {who} reached loss {run.loss:.3g} (the best "
+                        f"{best.loss:.3g}) with {differ}: the sound does not pin these values "
+                        f"down")
     if best is not None:
         for i, (address, (lo, hi), (hard_lo, hard_hi)) in enumerate(zip(addresses, ranges,
                                                                          limits)):
