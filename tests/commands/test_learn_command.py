@@ -106,7 +106,7 @@ def test_learn_fit_prints_the_disagreement_warning(tmp_path, capsys):
                  "b.w.a=-2:2", "-o", str(tmp_path / "f.yaml"), "--report", str(rep), "-q",
                  "--generations", "60"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("warning: restarts disagree: restart ") for line in lines)
+    assert any(line.startswith("warning: restarts disagree: restart") for line in lines)
     assert "restarts disagree" in json.loads(rep.read_text())["confidence"]["warnings"][0]
 
 
