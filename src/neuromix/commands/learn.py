@@ -70,7 +70,7 @@ def add_arguments(parser) -> None:
     fit.add_argument("--threads", type=_args.whole(1, 256), default=2,
                      help="threads rendering lanes (default 2)")
     fit.add_argument("--goal", type=_args.finite, default=0.0,
-                     help="stop once the loss is this low")
+                     help="a restart ends once its loss is this low (default 0)")
     _common(fit)
     res = sub.add_parser("reservoir", help="train an echo state network to play a target WAV",
                          description=RESERVOIR,
