@@ -9,7 +9,7 @@ recovered when every value is within 1% of the truth. Prints, per patch, the see
 the worst error and the time, for the fit as it is and for one CMA-ES run from the starting
 values (no global stage, no restarts: the fit before this benchmark existed).
 
-    python benchmarks/bench_fit.py                 # 10 seeds per patch (about 10 minutes)
+    python benchmarks/bench_fit.py                 # 10 seeds per patch (about 2 minutes of CPU)
     python benchmarks/bench_fit.py --seeds 3 --patch dual
 """
 
