@@ -98,6 +98,12 @@ def test_fit_errors_are_one_line_and_name_the_problem():
     for bad in ((1.0, -1.0), (0.0, math.nan), (-math.inf, 1.0), (0.5, 0.5)):
         with pytest.raises(FitError, match=r"two finite numbers, the first below the second"):
             fit(hidden, target, ["a.w.b"], ranges={"a.w.b": bad}, progress=False)
+    for bad in ("x", (1.0,), (1.0, 2.0, 3.0), ("a", "b"), None.__class__):
+        with pytest.raises(FitError, match=r"search range of a.w.b must be two numbers"):
+            fit(hidden, target, ["a.w.b"], ranges={"a.w.b": bad}, progress=False)
+    for option in ({"restarts": 2.5}, {"samples": "8"}):
+        with pytest.raises(FitError, match=r"whole numbers"):
+            fit(hidden, target, ["a.bias"], progress=False, **option)
     with pytest.raises(FitError, match=r"a search range for b.bias, which is not fitted"):
         fit(hidden, target, ["a.bias"], ranges={"b.bias": (0, 1)}, progress=False)
     for option in ({"restarts": 0}, {"samples": -1}, {"sigma": 0.0}, {"sigma": 0.5},

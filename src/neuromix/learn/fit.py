@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import operator
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -210,7 +211,11 @@ def search_range(graph: Graph, address: str, given: tuple[float, float] | None =
     if given is None:
         reach = SPAN * max(abs(value), 1.0)
         return max(lo, value - reach), min(hi, value + reach)
-    low, high = (float(v) for v in given)
+    try:
+        low, high = (float(v) for v in given)
+    except (TypeError, ValueError):
+        raise FitError(f"the search range of {address} must be two numbers, low and high "
+                       f"(got {given!r:.60})") from None
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise FitError(f"the search range of {address} must be two finite numbers, the first "
                        f"below the second (got {low:g} to {high:g})")
@@ -310,6 +315,11 @@ def fit(graph: Graph, target: np.ndarray, addresses: list[str], *,
         raise FitError("say which parameters to fit (e.g. --param a.bias)")
     if len(set(addresses)) != len(addresses):
         raise FitError("a parameter is named twice")
+    try:
+        restarts = operator.index(restarts)
+        samples = None if samples is None else operator.index(samples)
+    except TypeError:
+        raise FitError("restarts and samples are whole numbers") from None
     if restarts < 1 or (samples is not None and samples < 0) or not 0 < sigma <= MAX_SIGMA:
         raise FitError(f"a fit needs at least one restart, 0 or more samples and a first step "
                        f"(sigma) above 0, at most {MAX_SIGMA:g}")
@@ -326,7 +336,7 @@ def fit(graph: Graph, target: np.ndarray, addresses: list[str], *,
     box = np.array([search_range(graph, a, (ranges or {}).get(a)) for a in addresses])
     lo, width = box[:, 0], box[:, 1] - box[:, 0]
     start = np.clip([address_bounds(graph, a)[0] for a in addresses], box[:, 0], box[:, 1])
-    samples = default_samples(len(addresses)) if samples is None else int(samples)
+    samples = default_samples(len(addresses)) if samples is None else samples
     lanes = max(popsize or 16, 2)
     evaluator = LaneEvaluator(graph, addresses, target, lanes, time_weight, threads)
     silent, mean = evaluator.scorer(np.vstack([np.zeros_like(target),
