@@ -92,6 +92,16 @@ def positive(text: str) -> float:
     return _number(text, "a positive number", "a finite number above 0", lambda v: v > 0)
 
 
+def fraction(most: float = 1.0):
+    """A validator for a share of a whole: a finite number above 0, at most ``most``."""
+    def check(text: str) -> float:
+        return _number(text, "a fraction", f"a finite number above 0, at most {most:g}",
+                       lambda v: 0 < v <= most)
+
+    check.__name__ = f"fraction up to {most:g}"
+    return check
+
+
 def non_negative(text: str) -> float:
     """A finite number of 0 or more."""
     return _number(text, "a number of 0 or more", "a finite number of 0 or more",

@@ -16,13 +16,19 @@ import argparse
 
 from neuromix.commands import _args
 
+MAX_SAMPLES = 1 << 16  # points of the global stage: more is a typo, not a wish
+
 HELP = "fit a patch's parameters to a target sound, or resynthesise it with a reservoir"
-FIT = """Fit chosen parameters of a patch to a target sound by CMA-ES.
+FIT = """Fit chosen parameters of a patch to a target sound.
 
-Candidates render as lanes of one kernel, over threads; --train-seconds limits the part of
-the target they are compared with. The fitted patch is written to -o.
+Each --param is searched within a range (ADDRESS=LO:HI, or by default its current value
+plus or minus 3 times its size): first a Sobol sample of the whole box (--samples), then
+CMA-ES restarts from the best points that stand apart (--restarts). Candidates render as
+lanes of one kernel, over threads; --train-seconds limits the part of the target they are
+compared with. The fitted patch is written to -o; the confidence line sets the best loss
+against a silent and a constant output, and a warning says when restarts disagree.
 
-Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.bias -o fitted.yaml
+Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.w.s1=-3:3 -o fitted.yaml
 """
 RESERVOIR = """Train an echo state network (a reservoir of random neurons) to play a target sound.
 
@@ -39,24 +45,32 @@ def add_arguments(parser) -> None:
                          description=FIT, formatter_class=argparse.RawDescriptionHelpFormatter)
     fit.add_argument("patch", help="patch file (YAML or JSON)")
     fit.add_argument("target", help="the target sound (WAV/FLAC at the patch's sample rate)")
-    fit.add_argument("--param", action="append", default=[], metavar="ADDRESS", required=True,
-                     help="a parameter to fit (a.bias, a.w.s1, lp.cutoff); repeat for more")
+    fit.add_argument("--param", action="append", default=[], metavar="ADDRESS[=LO:HI]",
+                     required=True, type=param_range,
+                     help="a parameter to fit (a.bias, a.w.s1, lp.cutoff), optionally with the "
+                          "range to search (a.w.s1=-3:3); repeat for more")
     fit.add_argument("--train-seconds", type=_args.seconds,
                      help="use only the first SECONDS of the target (default: all of it)")
     fit.add_argument("--seconds", action=_Refused, help=argparse.SUPPRESS,
                      hint="--train-seconds")
+    fit.add_argument("--samples", type=_args.whole(0, MAX_SAMPLES), metavar="N",
+                     help="points of the global first stage (default 64 per parameter, as a "
+                          "power of two; 0: start from the patch's values only)")
+    fit.add_argument("--restarts", type=_args.whole(1, 64), default=4, metavar="N",
+                     help="CMA-ES runs from distinct starting points (default 4)")
     fit.add_argument("--generations", type=_args.whole(1, 1_000_000), default=200,
-                     help="budget (default 200)")
+                     help="most generations per restart (default 200)")
     fit.add_argument("--popsize", type=_args.whole(2, 4096), default=16,
                      help="candidates per generation (lanes)")
-    fit.add_argument("--sigma", type=_args.positive, default=0.5,
-                     help="first step, times each value's size (at least 1) (default 0.5)")
+    fit.add_argument("--sigma", type=_args.fraction(0.3), default=0.1,  # fit.MAX_SIGMA
+                     help="first CMA-ES step, times each search range (default 0.1, at "
+                          "most 0.3)")
     fit.add_argument("--time-weight", type=_args.non_negative, default=1.0,
                      help="weight of the time-domain term (0 where phase is not meaningful)")
     fit.add_argument("--threads", type=_args.whole(1, 256), default=2,
                      help="threads rendering lanes (default 2)")
     fit.add_argument("--goal", type=_args.finite, default=0.0,
-                     help="stop once the loss is this low")
+                     help="a restart ends once its loss is this low (default 0)")
     _common(fit)
     res = sub.add_parser("reservoir", help="train an echo state network to play a target WAV",
                          description=RESERVOIR,
@@ -72,6 +86,26 @@ def add_arguments(parser) -> None:
     res.add_argument("--reservoirs", type=_args.whole(1, 1000), default=3,
                      help="random reservoirs drawn per setting (default 3)")
     _common(res)
+
+
+def param_range(text: str) -> tuple[str, tuple[float, float] | None]:
+    """``ADDRESS`` or ``ADDRESS=LO:HI`` as (address, (lo, hi) or None), LO below HI."""
+    address, sep, spec = text.partition("=")
+    address = address.strip()
+    if not address:
+        raise argparse.ArgumentTypeError(f"{text!r} is not ADDRESS or ADDRESS=LO:HI "
+                                         f"(e.g. a.w.s1=-3:3)")
+    if not sep:
+        return address, None
+    parts = spec.split(":")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the range as LO:HI "
+                                         f"(e.g. {address}=-3:3)")
+    lo, hi = (_args.finite(v) for v in parts)
+    if not lo < hi:
+        raise argparse.ArgumentTypeError(f"{text!r}: the range's low end must be below its "
+                                         f"high end")
+    return address, (lo, hi)
 
 
 class _Refused(argparse.Action):
@@ -126,9 +160,10 @@ def run(args) -> int:
         except ImportError:
             raise UsageError("--curve needs matplotlib: pip install 'neuromix[explain]'") from None
     if args.learn_command == "fit":
-        report, curve, ylabel = _fit(args)
+        report, curve, ylabel, lines = _fit(args)
     else:
         report, curve, ylabel = _reservoir(args)
+        lines = []
     if args.curve:
         learning_curve(curve, args.curve, title=f"learn {args.learn_command}", ylabel=ylabel,
                        xlabel="generation" if args.learn_command == "fit" else "candidate")
@@ -139,8 +174,10 @@ def run(args) -> int:
 
         write_text(args.report, json.dumps(report, indent=2) + "\n")
     for key, value in report.items():
-        if key not in ("curve", "values"):
+        if key not in ("curve", "values", "ranges", "confidence"):
             print(f"  {key}: {value:.4g}" if isinstance(value, float) else f"  {key}: {value}")
+    for line in lines:
+        print(line)
     print(f"done: wrote {args.output} (SNR {report['snr_db']:.1f} dB, log-spectral distance "
           f"{report['log_spectral_distance_db']:.2f} dB)", flush=True)
     return 0
@@ -153,17 +190,20 @@ def _fit(args):
     graph = load_graph(args.patch)
     target, sr = read_target(args.target)
     check_rate(graph, sr, args.target)
-    result = fit(graph, target, args.param, seconds=args.train_seconds, sigma=args.sigma,
+    addresses = [address for address, _ in args.param]
+    ranges = {address: span for address, span in args.param if span is not None}
+    result = fit(graph, target, addresses, ranges=ranges, seconds=args.train_seconds,
+                 samples=args.samples, restarts=args.restarts, sigma=args.sigma,
                  popsize=args.popsize, generations=args.generations, goal=args.goal,
                  time_weight=args.time_weight, seed=args.seed, threads=args.threads,
-                 progress=_args.progress(args) is not False)
+                 progress=_args.progress(args))
     values = ", ".join(f"{k} {v:.6g}" for k, v in result.values.items())
     save(result.graph, args.output, comment=f"fitted by neuromix learn fit to {args.target} "
                                             f"(seed {args.seed}): {values}")
     report = {**result.report, "values": result.values, "curve": result.curve}
     for key, value in result.values.items():
         print(f"  {key} = {value:.6g}")
-    return report, result.curve, "loss"
+    return report, result.curve, "loss", result.confidence.lines()
 
 
 def _reservoir(args):

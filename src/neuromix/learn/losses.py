@@ -25,8 +25,8 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
-from neuromix.analysis.features import frames
 
 STFT_SIZES = (256, 1024, 4096)
 TOP_DB = 80.0
@@ -42,10 +42,10 @@ def snr_db(target: np.ndarray, output: np.ndarray) -> float:
 
 
 def _frames_of(x: np.ndarray, size: int, hop: int) -> np.ndarray:
-    """Frames of every row of ``x`` (..., frames, size)."""
-    if x.ndim == 1:
-        return frames(x, size, hop)
-    return np.stack([frames(row, size, hop) for row in x])
+    """Frames of every row of ``x`` (..., frames, size), one zero-padded frame if shorter."""
+    if x.shape[-1] < size:
+        return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, size - x.shape[-1])])[..., None, :]
+    return sliding_window_view(x, size, axis=-1)[..., ::hop, :]
 
 
 def magnitudes(x: np.ndarray, size: int, hop: int | None = None) -> np.ndarray:
@@ -54,29 +54,42 @@ def magnitudes(x: np.ndarray, size: int, hop: int | None = None) -> np.ndarray:
     return np.abs(np.fft.rfft(fr * np.hanning(size), axis=-1))
 
 
+class StftLoss:
+    """:func:`stft_loss` against one target, whose spectra are computed once (a fit scores
+    many generations of candidates against the same target)."""
+
+    def __init__(self, target: np.ndarray, time_weight: float = 0.0, sizes=STFT_SIZES):
+        self.target = np.asarray(target, float)
+        self.time_weight = time_weight
+        self.power = np.mean(self.target ** 2) + 1e-12
+        self.refs = []
+        for size in sizes:
+            size = min(size, len(self.target))
+            ref = magnitudes(self.target, size)
+            eps = 1e-4 * ref.max() + 1e-12  # log-magnitudes are compared down to -80 dB
+            self.refs.append((size, eps, np.log(ref + eps)))
+
+    def __call__(self, candidates: np.ndarray) -> np.ndarray | float:
+        cand = np.asarray(candidates, float)
+        single = cand.ndim == 1
+        cand = np.atleast_2d(cand)[:, :len(self.target)]
+        loss = np.zeros(len(cand))
+        for size, eps, ref in self.refs:
+            loss += np.mean(np.abs(np.log(magnitudes(cand, size) + eps) - ref), axis=(1, 2))
+        loss /= len(self.refs)
+        if self.time_weight:
+            loss += self.time_weight * np.mean((cand - self.target) ** 2, axis=1) / self.power
+        loss[~np.isfinite(loss)] = np.inf
+        return float(loss[0]) if single else loss
+
+
 def stft_loss(candidates: np.ndarray, target: np.ndarray, time_weight: float = 0.0,
               sizes=STFT_SIZES) -> np.ndarray | float:
     """Multi-resolution log-magnitude distance (+ ``time_weight`` × normalised squared error).
 
     ``candidates`` is one signal or (K, frames); the target's length decides the length.
     """
-    target = np.asarray(target, float)
-    cand = np.asarray(candidates, float)
-    single = cand.ndim == 1
-    cand = np.atleast_2d(cand)[:, :len(target)]
-    loss = np.zeros(len(cand))
-    for size in sizes:
-        size = min(size, len(target))
-        ref = magnitudes(target, size)
-        eps = 1e-4 * ref.max() + 1e-12  # log-magnitudes are compared down to -80 dB
-        got = magnitudes(cand, size)
-        loss += np.mean(np.abs(np.log(got + eps) - np.log(ref + eps)), axis=(1, 2))
-    loss /= len(sizes)
-    if time_weight:
-        power = np.mean(target ** 2) + 1e-12
-        loss += time_weight * np.mean((cand - target) ** 2, axis=1) / power
-    loss[~np.isfinite(loss)] = np.inf
-    return float(loss[0]) if single else loss
+    return StftLoss(target, time_weight, sizes)(candidates)
 
 
 def log_spectral_distance(output: np.ndarray, target: np.ndarray, sr: float,
