@@ -182,8 +182,16 @@ class KernelContext(EmitContext):
     def size(self, buf: str) -> int:
         return self.names[("b", buf)][1]
 
+    def audio_in(self, channel: int) -> str:
+        """This sample of input channel ``channel``: a column of the block of input frames the
+        kernel is called with (``ai``, shared by every lane), taken once per block."""
+        channel = int(channel)
+        self.tables.input_channels = max(self.tables.input_channels, channel + 1)
+        return f"{self.tables.rate(f'ai[:, {channel}]')}[i]"
 
-_ARRAY_RATE = re.compile(r"\bra\d+\b|\bnp\.zeros\(|\[\d+:\d+\]")  # slices, copies, scratch
+
+_ARRAY_RATE = re.compile(r"\bra\d+\b|\bnp\.zeros\(|\[\d+:\d+\]|\bai\[")  # slices, copies,
+# scratch, input columns
 
 
 class _Tables:
@@ -201,6 +209,7 @@ class _Tables:
         self._params = params
         self._samples: dict[str, list] = {"rt": [], "ri": []}
         self.arrays = 0
+        self.input_channels = 0  # columns of the input block the kernel reads (audio_in)
 
     def _array_rate(self, expr: str) -> str:
         name = f"ra{self.arrays}"
@@ -246,6 +255,7 @@ class Kernel:
     ints: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     floats: np.ndarray = field(default_factory=lambda: np.zeros(1))
     guarded: list[str] = field(default_factory=list)  # node ids, in the guard array's order
+    inputs: int = 0  # channels of input the kernel reads (``ai``): 0 when no audio_in
 
 
 def _out_slot(node_id: str, port: str) -> str:
@@ -514,7 +524,8 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
     spans = {nid: own["span"] for nid, own in owned.items()}
     ints = np.array(tables.ints or [0], dtype=np.int64)
     floats = np.array(tables.float_values or [0.0], dtype=np.float64)
-    return Kernel(source, layout, plan, spans, ints, floats, list(graph.nodes))
+    return Kernel(source, layout, plan, spans, ints, floats, list(graph.nodes),
+                  tables.input_channels)
 
 
 def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, imports: dict,
@@ -575,7 +586,7 @@ def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, import
         rates = [_localise(line) for line in rates]
     body = [
         "", jit,
-        "def process(n, params, cur, decay, state, buf, out, gd_all, it, ft):",
+        "def process(n, params, cur, decay, state, buf, out, gd_all, it, ft, ai):",
         "    trouble = 0",
         f"    rt = np.empty({max(tables.count('rt'), 1)})",
         f"    ri = np.empty({max(tables.count('ri'), 1)}, dtype=np.int64)",
