@@ -127,7 +127,10 @@ class CompiledPatch:
                                  "but was given no input: give one (render --input FILE, "
                                  "render(input=array))")
             return self._silence
-        sound = np.ascontiguousarray(block, dtype=np.float64)
+        try:
+            sound = np.ascontiguousarray(block, dtype=np.float64)
+        except (TypeError, ValueError):
+            sound = np.zeros(0)
         if sound.ndim == 1:
             sound = sound.reshape(-1, 1)
         if sound.ndim != 2 or len(sound) < n:

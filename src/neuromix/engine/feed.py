@@ -83,11 +83,10 @@ class CallbackFeed:
 
     def read(self, out: np.ndarray) -> None:
         n = len(out)
-        block = np.asarray(self.fn(n), dtype=np.float64)
-        if block.ndim == 1:
-            block = block.reshape(-1, 1)
+        given = np.asarray(self.fn(n), dtype=np.float64)
+        block = given.reshape(-1, 1) if given.ndim == 1 else given
         if block.ndim != 2 or block.shape[0] != n or block.shape[1] < out.shape[1]:
-            raise UsageError(f"{self.name} returned a block of shape {np.shape(block)} for {n} "
+            raise UsageError(f"{self.name} returned a block of shape {given.shape} for {n} "
                              f"frames: it must give ({n}, {out.shape[1]})"
                              + (f" or ({n},)" if out.shape[1] == 1 else ""))
         out[:] = block[:, :out.shape[1]]
