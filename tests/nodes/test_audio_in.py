@@ -116,6 +116,7 @@ def test_non_finite_input_samples_become_zero_with_one_warning():
         "9 input samples were NaN or infinite and were played as 0"]
     np.testing.assert_allclose(y, np.tanh(np.nan_to_num(x, posinf=0, neginf=0)), atol=1e-9)
     assert not p.compile().blowups  # nothing blew up: nothing was muted
+    assert np.isnan(x).sum() == 3  # the caller's array is left as it was
 
 
 def test_a_patch_that_listens_without_input_says_so_in_one_line():

@@ -31,9 +31,10 @@ from neuromix.nodes._registry import FilePath
 
 
 def _as_frames(samples, what: str) -> np.ndarray:
-    """``samples`` as a (frames, channels) float64 array; UsageError if it cannot be one."""
+    """``samples`` as a (frames, channels) float64 array (the caller's own when it is one: not
+    copied); UsageError if it cannot be one."""
     try:
-        array = np.array(samples, dtype=np.float64)
+        array = np.asarray(samples, dtype=np.float64)
     except (TypeError, ValueError):
         raise UsageError(f"{what} must be an array of numbers, (frames,) or (frames, channels), "
                          f"not {type(samples).__name__}") from None
@@ -54,7 +55,10 @@ class ArrayFeed:
         self.name, self.loop = name, bool(loop)
         self.channels = self.samples.shape[1]
         self.frames = len(self.samples)
-        self.scrubbed = scrub(self.samples)
+        self.scrubbed = 0
+        if not np.isfinite(self.samples).all():  # a copy, scrubbed: the caller's stays as it was
+            self.samples = self.samples.copy()
+            self.scrubbed = scrub(self.samples)
         self.position = 0
 
     def read(self, out: np.ndarray) -> None:
