@@ -12,6 +12,9 @@ not grow with its size. Lookup tables live in an array too. Edges carry their de
 cost where the schedule allows (a back edge reads the producer's previous value before it is
 overwritten), in a one-sample register otherwise, or in a ring buffer for longer delays.
 
+The block of input frames ``audio_in`` nodes hear is the kernel's last argument (``ai``,
+(frames, channels), shared by every lane); a node reads its column, taken once per block.
+
 Nothing from a patch reaches the source but numbers the compiler computed (slot and table
 offsets) and validated option values through ``repr``: node ids, ports and option strings
 never do.
