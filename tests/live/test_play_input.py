@@ -87,6 +87,23 @@ def test_the_player_takes_an_array_or_a_callback_and_keeps_what_came_in(tmp_path
         play(p, audio="null")
 
 
+def test_non_finite_samples_of_a_played_file_are_heard_as_zero_and_counted(tmp_path):
+    p = nm.Patch(sr=48000)
+    p.out(p.neuron(act="tanh", inputs={p.audio_in(): 1.0}, name="a"))
+    bad = np.tile([0.5, np.nan, np.inf, -np.inf, -0.5], 2000)
+    sf.write(tmp_path / "bad.wav", bad, 48000, subtype="FLOAT")
+    with play(p, audio="null", blocksize=256, input=tmp_path / "bad.wav",
+              record=tmp_path / "take.wav", record_input=tmp_path / "in.wav") as player:
+        player.wait(0.05)
+    status = player.status()
+    assert status["input_scrubbed"] > 0 and status["input_scrubbed"] % 6000 == 0  # per pass
+    came_in = sf.read(tmp_path / "in.wav")[0]
+    np.testing.assert_array_equal(came_in, np.resize(np.nan_to_num(bad, posinf=0, neginf=0),
+                                                     len(came_in)))
+    assert not player.compiled.blowups  # no node was muted: the kernel heard only zeros
+    assert np.isfinite(sf.read(tmp_path / "take.wav")[0]).all()
+
+
 # -- full duplex through JACK ---------------------------------------------------------------
 N = 1 << 18  # longer than a take: a frame time modulo N names one sample of it
 SIGNAL = (0.5 * np.random.default_rng(5).uniform(-1, 1, N)).astype(np.float32)

@@ -255,6 +255,9 @@ def _summary(player, st: dict, args) -> str:
     if st.get("input_starved") or st.get("input_overflows"):
         text += (f"; input: {st['input_starved']} frames late, {st['input_overflows']} "
                  "blocks dropped by the device")
+    if st.get("input_scrubbed"):
+        text += (f"; {st['input_scrubbed']} input samples were NaN or infinite and were played "
+                 "as 0")
     if args.record_input and player.input_recorder is not None:
         text += f"; wrote {args.record_input}"
     return text

@@ -302,6 +302,7 @@ class Player:
                "record_lost": self.recorder.lost if self.recorder is not None else 0}
         if self.engine.inputs:
             out["input_starved"] = getattr(self.feed, "starved", 0)
+            out["input_scrubbed"] = getattr(self.feed, "scrubbed", 0)
             out["input_overflows"] = getattr(self.output, "overflows", 0)
         out.update(self._counts)
         for control in self.controls:
