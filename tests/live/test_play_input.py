@@ -196,3 +196,18 @@ def _round_trip(t: int, block: np.ndarray, played: np.ndarray, came_in: np.ndarr
             if np.array_equal(SIGNAL[k:k + len(heard)], heard):
                 return int((t - k) % N)
     return None
+
+
+def test_an_input_device_that_is_not_there_is_one_line(jack, patch_file):
+    with pytest.raises(LiveError, match="no input device matching 'no-such-mic'"):
+        play(patch_file(LISTENER), audio="jack", input_device="no-such-mic")
+    with pytest.raises(LiveError, match="no input device 999"):
+        play(patch_file(LISTENER), audio="jack", input_device="999")
+
+
+def test_a_player_that_cannot_start_stops_reading_its_input_file(patch_file, tone):
+    import threading
+
+    with pytest.raises(LiveError):
+        play(patch_file(LISTENER), audio="portaudio", device="no-such-card", input=tone)
+    assert not [t for t in threading.enumerate() if t.name == "neuromix-input"]

@@ -132,9 +132,14 @@ class Player:
     # -- start and stop -------------------------------------------------------------------
     def start(self) -> "Player":
         """Open the output and start playing (the recording too); LiveError if it cannot."""
-        self.output = open_output(self.engine, self.audio, self.device, self.latency,
-                                  self.input_device)
         from neuromix.live.record import ChangesFile, Recorder
+
+        try:
+            self.output = open_output(self.engine, self.audio, self.device, self.latency,
+                                      self.input_device)
+        except BaseException:
+            self._close_feed()
+            raise
 
         sr = self.engine.compiled.sr
         if self.record_path is not None:
@@ -158,8 +163,7 @@ class Player:
                 self.engine.tap_in = None
                 self.input_recorder.discard()
                 self.input_recorder = None
-            if hasattr(self.feed, "close"):
-                self.feed.close()
+            self._close_feed()
             self._live = False
             _leave_live()
             raise
@@ -194,6 +198,10 @@ class Player:
         if self.input_recorder is not None:
             self.engine.tap_in = None
             self.input_recorder.close()
+        self._close_feed()
+
+    def _close_feed(self) -> None:
+        """Stop reading the input file (its thread and the file), if it is one."""
         if hasattr(self.feed, "close"):
             self.feed.close()
 
