@@ -57,6 +57,11 @@ class _RefContext(EmitContext):
         self.tables[name] = np.array(values, dtype=np.float64)
         return f"{name}[{idx}]"
 
+    def sound(self, samples):
+        name = f"T_{len(self.tables)}"
+        self.tables[name] = np.asarray(samples, dtype=np.float64)
+        return name
+
     def at(self, buf, idx):
         return f"{self.buffer_names[buf]}[{idx}]"
 
