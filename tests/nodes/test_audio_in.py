@@ -181,3 +181,22 @@ def test_the_file_name_never_reaches_the_generated_source(tmp_path):
     patch = nm.load(path)
     assert patch.render().tolist() == [0.0] * 4
     assert "evil" not in patch.compile().kernel.source
+
+
+def test_live_input_through_granular_beside_a_sample_agrees_with_the_reference(tmp_path):
+    """The two ways sound enters a kernel side by side: a sample's file (in the float table)
+    and audio_in's block (an argument), here through a granular cloud of the live input."""
+    sf.write(tmp_path / "s.wav", np.sin(np.arange(300) / 7.0), SR, subtype="DOUBLE")
+    p = nm.Patch(sr=SR, seed=3)
+    heard = p.audio_in(name="heard")
+    cloud = p.granular(in_=heard, density=400.0, size=0.01, position=0.02, max_delay=0.05,
+                       name="cloud")
+    p.out(p.mix(inputs={cloud.port("left"): 0.5, p.sample(file=str(tmp_path / "s.wav")): 0.5}))
+    x = NOISE[:800, 0]
+    exact = p.compile(exact=True)
+    expected = run_reference(p.graph, 800, x)[:, 0]
+    np.testing.assert_array_equal(render(exact, input=x), expected)
+    np.testing.assert_array_equal(render(exact, block=65, input=x), expected)
+    assert np.abs(expected[400:]).max() > 0.05
+    deaf = render(exact, input=np.zeros(800))  # the sample alone
+    assert np.abs(expected - deaf)[400:].max() > 0.05  # the cloud is heard too
