@@ -86,3 +86,20 @@ def test_it_learns_the_same_live_as_offline(tmp_path):
     take = sf.read(tmp_path / "take.wav", dtype="float32")[0]
     offline = nm.Patch(graph=graph).render(frames=len(take), input=tone, loop=True)
     np.testing.assert_array_equal(offline.astype(np.float32), take)
+
+
+def test_a_learner_net_takes_a_recording_as_its_target_too(tmp_path):
+    graph = loads(f"""\
+sr: {SR}
+nodes:
+  rec: {{type: audio_in}}
+  s:   {{type: sine, freq: 440}}
+  c:   {{type: sine, freq: 440}}
+  o:   {{type: sine, freq: 880}}
+  p:   {{type: sine, freq: 880}}
+  net: {{type: learner_net, layers: [3, 1], acts: [tanh, identity], seed: 1, rate: 0.5, target: rec, inputs: [s, {{from: c, delay: 9}}, o, {{from: p, delay: 5}}]}}
+out: [net, rec]
+""")
+    y = learn(nm.Patch(graph=graph).compile(), recorded(tmp_path, 440))
+    early, late = snr_db(y[:SR // 10]), snr_db(y[-SR // 2:])
+    assert late > early + 6 and late > 30, (early, late)  # 15 dB in its first 0.1 s, then 39
