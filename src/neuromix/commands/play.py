@@ -104,6 +104,8 @@ def _play(args, graph, smooth: float) -> int:
                     latency=args.latency, channels=args.channels, record=args.record,
                     smoothing=smooth, say=say, input=_input(args, graph),
                     input_device=args.input_device, record_input=args.record_input)
+    if args.input is not None and not player.engine.inputs:
+        say(f"the patch has no audio_in node: {args.input} is not heard")
     if args.midi_learn is not None:
         player.compiled.index(args.midi_learn)  # UnknownNameError with the nearest addresses
     try:  # the controls first: their start-up (a compiler process, ports) is not heard
