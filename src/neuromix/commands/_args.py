@@ -108,6 +108,18 @@ def non_negative(text: str) -> float:
                    lambda v: v >= 0)
 
 
+def sound_file(text: str) -> str:
+    """A sound file neuromix can read: it exists and its header is one of a sound file."""
+    from neuromix.errors import AudioFileError
+    from neuromix.io.audiofile import info
+
+    try:
+        info(text)
+    except AudioFileError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 def whole(lo: int, hi: int | None = None):
     """A validator for a whole number from ``lo`` (to ``hi``)."""
     rule = f"a whole number from {lo}" + (f" to {hi}" if hi is not None else " up")

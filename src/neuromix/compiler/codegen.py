@@ -12,6 +12,9 @@ not grow with its size. Lookup tables live in an array too. Edges carry their de
 cost where the schedule allows (a back edge reads the producer's previous value before it is
 overwritten), in a one-sample register otherwise, or in a ring buffer for longer delays.
 
+The block of input frames ``audio_in`` nodes hear is the kernel's last argument (``ai``,
+(frames, channels), shared by every lane); a node reads its column, taken once per block.
+
 Nothing from a patch reaches the source but numbers the compiler computed (slot and table
 offsets) and validated option values through ``repr``: node ids, ports and option strings
 never do.
@@ -188,8 +191,16 @@ class KernelContext(EmitContext):
     def size(self, buf: str) -> int:
         return self.names[("b", buf)][1]
 
+    def audio_in(self, channel: int) -> str:
+        """This sample of input channel ``channel``: a column of the block of input frames the
+        kernel is called with (``ai``, shared by every lane), taken once per block."""
+        channel = int(channel)
+        self.tables.input_channels = max(self.tables.input_channels, channel + 1)
+        return f"{self.tables.rate(f'ai[:, {channel}]')}[i]"
 
-_ARRAY_RATE = re.compile(r"\bra\d+\b|\bnp\.zeros\(|\[\d+:\d+\]")  # slices, copies, scratch
+
+_ARRAY_RATE = re.compile(r"\bra\d+\b|\bnp\.zeros\(|\[\d+:\d+\]|\bai\[")  # slices, copies,
+# scratch, input columns
 
 
 class _Tables:
@@ -208,6 +219,7 @@ class _Tables:
         self._samples: dict[str, list] = {"rt": [], "ri": []}
         self.arrays = 0
         self.sounds: list[tuple[int, np.ndarray]] = []  # (header offset in ft, samples)
+        self.input_channels = 0  # columns of the input block the kernel reads (audio_in)
 
     def _array_rate(self, expr: str) -> str:
         name = f"ra{self.arrays}"
@@ -285,6 +297,7 @@ class Kernel:
     ints: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     floats: np.ndarray = field(default_factory=lambda: np.zeros(1))
     guarded: list[str] = field(default_factory=list)  # node ids, in the guard array's order
+    inputs: int = 0  # channels of input the kernel reads (``ai``): 0 when no audio_in
 
 
 def _out_slot(node_id: str, port: str) -> str:
@@ -552,7 +565,8 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
     source = _assemble(units, layout, tables, graph, exact, imports, scalars)
     spans = {nid: own["span"] for nid, own in owned.items()}
     ints = np.array(tables.ints or [0], dtype=np.int64)
-    return Kernel(source, layout, plan, spans, ints, tables.float_array(), list(graph.nodes))
+    return Kernel(source, layout, plan, spans, ints, tables.float_array(), list(graph.nodes),
+                  tables.input_channels)
 
 
 def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, imports: dict,
@@ -614,7 +628,7 @@ def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, import
         rates = [_localise(line) for line in rates]
     body = [
         "", jit,
-        "def process(n, params, cur, decay, state, buf, out, gd_all, it, ft):",
+        "def process(n, params, cur, decay, state, buf, out, gd_all, it, ft, ai):",
         "    trouble = 0",
         f"    rt = np.empty({max(tables.count('rt'), 1)})",
         f"    ri = np.empty({max(tables.count('ri'), 1)}, dtype=np.int64)",

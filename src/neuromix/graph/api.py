@@ -208,12 +208,38 @@ class Patch:
         return CompiledPatch(self.graph, lanes=lanes, exact=exact)
 
     def render(self, seconds: float | None = None, frames: int | None = None,
-               block: int = _config.DEFAULT_BLOCK, exact: bool = False):
+               block: int = _config.DEFAULT_BLOCK, exact: bool = False, input=None,
+               loop: bool = False):
         """Render from the initial state: (frames,) for one channel, else (frames, channels);
-        ``exact`` as in :meth:`compile`."""
+        ``exact`` as in :meth:`compile`.
+
+        ``input`` is the sound the ``audio_in`` nodes hear: an array (frames,) or
+        (frames, channels) at the patch's rate (again and again with ``loop``), or a function
+        of a number of frames returning that many; without it, the sound file the patch file
+        names (``input:``). The length defaults to the input's. NaN or infinite samples
+        become 0, with one warning."""
+        import warnings
+
+        from neuromix.engine.feed import as_feed, patch_feed
         from neuromix.engine.render import render
 
-        return render(self.compile(exact=exact), seconds=seconds, frames=frames, block=block)
+        compiled = self.compile(exact=exact)
+        feed = None
+        if input is not None:
+            feed = as_feed(input, compiled.inputs, loop)
+        elif compiled.inputs:
+            feed = patch_feed(self.graph, loop=loop or None)
+        try:
+            audio = render(compiled, seconds=seconds, frames=frames, block=block, input=feed,
+                           loop=loop)
+        finally:
+            if hasattr(feed, "close"):
+                feed.close()
+        scrubbed = getattr(feed, "scrubbed", 0)
+        if scrubbed:
+            warnings.warn(f"{scrubbed} input samples were NaN or infinite and were played as 0",
+                          stacklevel=2)
+        return audio
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the network drawn as in ``neuromix explain`` and a player of one

@@ -32,7 +32,7 @@ from neuromix.io.atomic import write_text as atomic_write_text
 
 FORMAT_VERSION = 1
 TOP_LEVEL = ("neuromix", "sr", "seed", "nodes", "out")
-EXTRA_SECTIONS = ("render", "midi", "osc", "meta")  # kept as they are for the tools that own them
+EXTRA_SECTIONS = ("render", "midi", "osc", "meta", "input")  # kept for the tools that own them
 SIGNAL_KEYS = ("from", "scale", "offset", "delay")
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
@@ -267,7 +267,30 @@ def _build(doc, base: str | None = None) -> tuple[Graph, dict]:
     graph.outputs = [_ref(r, "out", None, _line(doc, "out")) for r in refs]
     lines[(None, None)] = _line(doc, "out")
     graph.extra = {k: _plain(doc[k]) for k in EXTRA_SECTIONS if k in doc}
+    if "input" in doc:
+        graph.extra["input"] = _input_section(doc["input"], base, _line(doc, "input"))
     return graph, lines
+
+
+def _input_section(section, base: str | None, line: int | None):
+    """``input: FILE`` or ``input: {file: FILE, loop: BOOL}``: the sound file the audio_in
+    nodes hear when nothing else is given, its name relative to the patch file (never read
+    here: only the commands that render open it)."""
+    from neuromix.nodes._registry import FilePath
+
+    form = "input: FILE or input: {file: FILE, loop: true}"
+    if isinstance(section, str) and section.strip():
+        return FilePath(section, base)
+    if not isinstance(section, dict) or not isinstance(section.get("file"), str) \
+            or not section["file"].strip():
+        raise PatchError(f"input: must name a sound file ({form}), not {_plain(section)!r}",
+                         line=line)
+    unknown = [k for k in section if k not in ("file", "loop")]
+    if unknown:
+        raise PatchError(f"input: unknown key {unknown[0]!r} ({form})", line=line)
+    if not isinstance(section.get("loop", False), bool):
+        raise PatchError(f"input: loop must be true or false, not {section['loop']!r}", line=line)
+    return {"file": FilePath(section["file"], base), "loop": section.get("loop", False)}
 
 
 def _plain(value) -> Any:

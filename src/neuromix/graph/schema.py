@@ -80,6 +80,10 @@ def patch_schema() -> dict:
                        "properties": {"seconds": {"type": "number", "exclusiveMinimum": 0,
                                                   "maximum": MAX_SECONDS}}},
             "midi": MIDI_SCHEMA,
+            "input": {"anyOf": [{"type": "string", "minLength": 1}, {
+                "type": "object", "additionalProperties": False, "required": ["file"],
+                "properties": {"file": {"type": "string", "minLength": 1},
+                               "loop": {"type": "boolean"}}}]},
         },
         "required": ["nodes", "out"],
         "additionalProperties": False,

@@ -5,6 +5,11 @@ plays (the addresses of ``neuromix info``), from any thread. Changes reach the a
 through :class:`~neuromix.live.changes.ChangeQueue` and glide there (``smoothing``, in the
 kernel), so a jump does not click.
 
+A patch that listens (``audio_in``) hears the sound card's input (full duplex) unless it is
+given ``input``: a sound file (read ahead on a thread, looping), an array (looping) or a
+function of a number of frames; ``record_input`` keeps what it heard, so that the take can be
+rendered again offline, exactly.
+
 Examples
 --------
 >>> import neuromix as nm
@@ -85,7 +90,8 @@ class Player:
 
     def __init__(self, patch, audio: str = "portaudio", device=None, blocksize: int = 256,
                  latency="low", channels: int | None = None, record=None,
-                 smoothing: float = _config.LIVE_SMOOTHING, log: bool = False, say=print):
+                 smoothing: float = _config.LIVE_SMOOTHING, log: bool = False, say=print,
+                 input=None, input_device=None, record_input=None):
         if blocksize < 1 or blocksize > 1 << 16:
             raise LiveError(f"the block size must be between 1 and 65536 frames, not {blocksize}")
         if channels is not None and not 1 <= channels <= 64:
@@ -99,8 +105,13 @@ class Player:
         self.changes = ChangeQueue()
         self.engine = LiveEngine(compiled, blocksize, channels, self.changes)
         self.audio, self.device, self.latency = audio, device, latency
-        self.record_path = record
+        self.input_device = input_device
+        self.feed = None if input is None or not compiled.inputs else \
+            _feed(input, compiled)
+        self.engine.source = self.feed
+        self.record_path, self.record_input = record, record_input
         self.recorder = None
+        self.input_recorder = None
         self.changes_file = None  # the recording's changes.csv, beside it
         self.output = None
         self.log: list[tuple[int, str, float]] | None = [] if log else None
@@ -121,14 +132,23 @@ class Player:
     # -- start and stop -------------------------------------------------------------------
     def start(self) -> "Player":
         """Open the output and start playing (the recording too); LiveError if it cannot."""
-        self.output = open_output(self.engine, self.audio, self.device, self.latency)
-        if self.record_path is not None:
-            from neuromix.live.record import ChangesFile, Recorder
+        from neuromix.live.record import ChangesFile, Recorder
 
-            sr = self.engine.compiled.sr
+        try:
+            self.output = open_output(self.engine, self.audio, self.device, self.latency,
+                                      self.input_device)
+        except BaseException:
+            self._close_feed()
+            raise
+
+        sr = self.engine.compiled.sr
+        if self.record_path is not None:
             self.recorder = Recorder(self.record_path, sr, self.engine.channels)
             self.changes_file = ChangesFile(self.record_path, sr, self.engine.blocksize)
             self.engine.tap = self.recorder
+        if self.record_input is not None and self.engine.inputs:
+            self.input_recorder = Recorder(self.record_input, sr, self.engine.inputs, exact=True)
+            self.engine.tap_in = self.input_recorder
         _enter_live()
         self._live = True
         try:
@@ -139,6 +159,11 @@ class Player:
                 self.recorder.discard()
                 self.changes_file.discard()
                 self.recorder = self.changes_file = None
+            if self.input_recorder is not None:
+                self.engine.tap_in = None
+                self.input_recorder.discard()
+                self.input_recorder = None
+            self._close_feed()
             self._live = False
             _leave_live()
             raise
@@ -170,6 +195,15 @@ class Player:
             self.engine.tap = None
             self.recorder.close()
             self.changes_file.close()
+        if self.input_recorder is not None:
+            self.engine.tap_in = None
+            self.input_recorder.close()
+        self._close_feed()
+
+    def _close_feed(self) -> None:
+        """Stop reading the input file (its thread and the file), if it is one."""
+        if hasattr(self.feed, "close"):
+            self.feed.close()
 
     def __enter__(self) -> "Player":
         return self if self.running else self.start()
@@ -240,6 +274,9 @@ class Player:
         and type are unchanged. The kernel should be in the disk cache already (compiled in a
         child process by hot reload): loading it here takes milliseconds."""
         new = self._compile(graph, kernel)
+        if new.inputs > self.engine.inputs:
+            raise LiveError(f"the new version listens to {new.inputs} input channel(s), the "
+                            f"stream was opened with {self.engine.inputs}: restart to hear them")
         if new.sr != self.engine.compiled.sr:
             raise LiveError(f"the sample rate changed ({self.engine.compiled.sr:g} -> "
                             f"{new.sr:g} Hz): restart to play at the new rate")
@@ -271,6 +308,10 @@ class Player:
                "callback_max": float(times.max()) if times.size else 0.0,
                "dropped": self.changes.dropped,
                "record_lost": self.recorder.lost if self.recorder is not None else 0}
+        if self.engine.inputs:
+            out["input_starved"] = getattr(self.feed, "starved", 0)
+            out["input_scrubbed"] = getattr(self.feed, "scrubbed", 0)
+            out["input_overflows"] = getattr(self.output, "overflows", 0)
         out.update(self._counts)
         for control in self.controls:
             out.update(control.counts())
@@ -278,7 +319,7 @@ class Player:
 
     def check(self) -> None:
         """Raise LiveError if the audio stopped by itself (its callback failed)."""
-        error = getattr(self.output, "error", None)
+        error = getattr(self.output, "error", None) or getattr(self.feed, "error", None)
         if error is not None:
             raise LiveError(f"the audio stopped: {type(error).__name__}: {error}")
 
@@ -325,13 +366,34 @@ def _take(engine: LiveEngine, swap: Swap) -> None:
     swap.taken_at = engine.block - 1
 
 
+def _feed(source, compiled: CompiledPatch):
+    """The feed for a player's ``input``: a sound file (a path, read ahead on a thread and
+    looping), an array (looping), a function of a number of frames, or a feed."""
+    from neuromix.engine.feed import as_feed, check_feed
+    from neuromix.live.infeed import FileFeed
+
+    if isinstance(source, (str, Path)):
+        feed = FileFeed(source, compiled.sr)
+    else:
+        feed = as_feed(source, compiled.inputs, loop=True)
+    try:
+        check_feed(compiled, feed)
+    except BaseException:
+        if hasattr(feed, "close"):
+            feed.close()
+        raise
+    return feed
+
+
 def play(patch, audio: str = "portaudio", **options) -> Player:
     """Start playing ``patch`` (a file path, ``Patch`` or ``Graph``) and return the player.
 
     ``audio`` is ``"portaudio"`` (the default sound card), ``"jack"`` (PortAudio's JACK host)
     or ``"null"`` (no sound card: paced by the clock). Options: ``device``, ``blocksize``
     (256), ``latency``, ``channels``, ``record`` (a WAV path), ``smoothing`` (seconds),
-    ``log`` (keep every applied change as (block, address, value) in ``player.log``).
+    ``log`` (keep every applied change as (block, address, value) in ``player.log``),
+    ``input`` (what audio_in hears in place of the sound card: a sound file, an array or a
+    function of a number of frames), ``input_device``, ``record_input`` (a WAV path).
     Use it as a context manager, or call ``stop()``.
     """
     return Player(patch, audio=audio, **options).start()
