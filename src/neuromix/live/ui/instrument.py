@@ -78,6 +78,19 @@ class InstrumentSource:
         else:
             self.compiled.params[0, index] = float(value)
 
+    def set_many(self, changes) -> None:
+        """Several parameters between two ticks (a row of a weight matrix): all or none."""
+        changes = [(address, float(value)) for address, value in changes]
+        for address, value in changes:  # every one checked before any is set
+            self.compiled.index(address)
+            if not np.isfinite(value):
+                raise ValueError(f"{address}: a parameter must be a finite number, not {value}")
+        for address, value in changes:
+            self.set(address, value)
+
+    def values(self, addresses) -> np.ndarray:
+        return self.compiled.params[0, [self.compiled.index(a) for a in addresses]]
+
     def params(self) -> dict[str, float]:
         values = self.compiled.params[0]
         return {a: float(values[i]) for a, i in self.compiled.addresses.items()}
