@@ -389,7 +389,9 @@ function connect() {
 }
 
 function paint(f) {
-  if (f !== view.frame) return;  // a newer frame came meanwhile
+  // a newer frame came meanwhile, or a new graph (a frame of the old one must not be drawn
+  // on it: its arrays are the old patch's)
+  if (f !== view.frame || !view.graph || f.generation !== view.graph.generation) return;
   lightNodes(f);
   showParams(f);
   drawSelected(f);
