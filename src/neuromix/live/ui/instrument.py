@@ -19,6 +19,12 @@ Examples
 ...     ticks = inst.run(ticks=2)
 >>> source.params()["x.value"], source.extra()["midi"][0]
 (1.0, 'tick 0: note_on channel=0 note=60 velocity=100 time=0')
+>>> source.set_many([("x.value", 0.25), ("nope", 1.0)])  # all or none
+Traceback (most recent call last):
+...
+neuromix.errors.UnknownNameError: no parameter 'nope'
+>>> source.values(["x.value"]).tolist()
+[1.0]
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ const matrix = {
   version: 0,    // of the latest matrix message
   block: "w",    // the block shown
   row: null, col: null,  // the selected cell
+  hovered: null, // the cell under the pointer: {i, j}
   drawn: "",     // what the picture shows now (node, block, version, gain)
   gainBoxes: {}, // node -> the element holding its gain controls
 };
@@ -58,7 +59,7 @@ function showMatrixPanel(id) {
   }
   if (!m.blocks.some((b) => b.name === matrix.block)) matrix.block = m.blocks[0].name;
   select.value = matrix.block;
-  matrix.row = matrix.col = null;
+  matrix.row = matrix.col = matrix.hovered = null;
   showRow();
   drawMatrix();
 }
@@ -108,6 +109,7 @@ function drawMatrix() {
   }
   Object.assign(c.dataset, {node: m.node, block: b.name, version: matrix.version, gain, peak});
   drawBar(peak);
+  showHover();
 }
 
 function drawBar(peak) {
@@ -121,14 +123,19 @@ function drawBar(peak) {
   document.getElementById("matrix-hi").textContent = `${p}`;
 }
 
-function cellAt(ev) {
+function cellAt(ev) {  // the cell under the pointer, or null
   const cur = currentBlock(), c = document.getElementById("matrix");
-  if (!cur || !cur.stored) return null;
+  if (!cur) return null;
   const r = c.getBoundingClientRect();
   const i = Math.floor((ev.clientY - r.top) / r.height * cur.b.rows);
   const j = Math.floor((ev.clientX - r.left) / r.width * cur.b.cols);
-  if (i < 0 || j < 0 || i >= cur.b.rows || j >= cur.b.cols) return null;
-  return {...cur, i, j, value: cur.stored[i * cur.b.cols + j]};
+  return i < 0 || j < 0 || i >= cur.b.rows || j >= cur.b.cols ? null : {i, j};
+}
+
+function cellValue(cell) {  // the block, gain and stored value of a cell, or null
+  const cur = currentBlock();
+  if (!cell || !cur || !cur.stored || cell.i >= cur.b.rows || cell.j >= cur.b.cols) return null;
+  return {...cur, ...cell, value: cur.stored[cell.i * cur.b.cols + cell.j]};
 }
 
 function describeCell(at) {
@@ -138,7 +145,12 @@ function describeCell(at) {
 }
 
 function hover(ev) {
-  const at = cellAt(ev), p = document.getElementById("matrix-hover");
+  matrix.hovered = cellAt(ev);
+  showHover();
+}
+
+function showHover() {  // again whenever the picture is redrawn: the value may have moved
+  const at = cellValue(matrix.hovered), p = document.getElementById("matrix-hover");
   if (!at) { p.textContent = "hover a cell: its address and value; click: edit its row"; return; }
   p.textContent = describeCell(at);
   Object.assign(p.dataset, {address: address(at.b, at.i, at.j), value: at.value,
@@ -188,9 +200,11 @@ function matrixMessage(msg) {
 function setupMatrix() {
   const c = document.getElementById("matrix");
   c.addEventListener("mousemove", hover);
+  c.addEventListener("mouseleave", () => { matrix.hovered = null; showHover(); });
   c.addEventListener("click", pick);
   document.getElementById("matrix-block").addEventListener("change", (ev) => {
-    matrix.block = ev.target.value; matrix.row = matrix.col = null; showRow(); drawMatrix();
+    matrix.block = ev.target.value; matrix.row = matrix.col = matrix.hovered = null;
+    showRow(); drawMatrix();
   });
   for (const btn of document.querySelectorAll("#matrix-row button[data-scale]"))
     btn.addEventListener("click", () => editRow({scale: Number(btn.dataset.scale)}));
