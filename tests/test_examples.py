@@ -73,3 +73,11 @@ def test_organism_is_chaotic_all_minute():
                     / "dual_neuron_organism.yaml").graph
     for start in (12.0, 27.0, 51.0):
         assert lyapunov(graph, seconds=2.0, transient=start).per_second > CHAOTIC, start
+
+
+def test_reservoir_live_has_the_spectral_radius_its_header_says():
+    from neuromix.nodes.network import summary
+
+    path = next(p for p in EXAMPLES if p.stem == "reservoir_live")
+    said = re.search(r"spectral radius ([0-9.]+)", header(path)).group(1)
+    assert f"spectral radius {said}," in summary(nm.load(path).graph.nodes["res"])
