@@ -183,12 +183,14 @@ def test_a_network_is_a_matrix_picture_that_follows_osc(browser, patch_file):
             assert page.text_content("#sel-title").startswith("res (network)")
             wait_for(page, "() => Number(document.querySelector('#matrix').dataset.version) >= 1")
             assert not page.is_hidden("#matrix-panel")
-            options = page.eval_on_selector_all("#matrix-block option", "os => os.map(o => o.value)")
+            options = page.eval_on_selector_all("#matrix-block option",
+                                                "os => os.map(o => o.value)")
             assert options == ["w", "in", "out"]
             size = page.evaluate("() => [document.querySelector('#matrix').width, "
                                  "document.querySelector('#matrix').height]")
             assert size[0] == size[1] >= n
-            hi, lo = ([int(k) for k in np.unravel_index(f(w), w.shape)] for f in (np.argmax, np.argmin))
+            hi, lo = ([int(k) for k in np.unravel_index(f(w), w.shape)]
+                      for f in (np.argmax, np.argmin))
             warm, cool = cell_pixel(page, *hi), cell_pixel(page, *lo)
             assert warm[0] > warm[2] + 50 and cool[2] > cool[0] + 50  # the diverging map
             shown = _hover(page, 2, 5)
@@ -199,7 +201,8 @@ def test_a_network_is_a_matrix_picture_that_follows_osc(browser, patch_file):
             version = int(page.get_attribute("#matrix", "data-version"))
             target = -0.9 if w[2, 5] > 0 else 0.9
             SimpleUDPClient("127.0.0.1", osc.port).send_message("/neuromix/param/res.w.2.5", target)
-            wait_for(page, """([k, v]) => Math.abs(window.neuromixMatrix.entries.res.w[k] - v) < 1e-6
+            wait_for(page, """([k, v]) =>
+                Math.abs(window.neuromixMatrix.entries.res.w[k] - v) < 1e-6
                 && Number(document.querySelector('#matrix').dataset.version) > 1""",
                      [2 * n + 5, target])
             assert int(page.get_attribute("#matrix", "data-version")) > version

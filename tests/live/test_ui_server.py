@@ -375,7 +375,8 @@ def test_the_stream_carries_a_matrix_when_its_entries_move(net_view):
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", net_view.port, timeout=10)
-    conn.request("GET", f"/events?token={net_view.token}", headers={"Host": f"127.0.0.1:{net_view.port}"})
+    conn.request("GET", f"/events?token={net_view.token}",
+                 headers={"Host": f"127.0.0.1:{net_view.port}"})
     stream = conn.getresponse()
     events = []
 

@@ -99,7 +99,8 @@ def cell_pixel(page, i: int, j: int) -> list[int]:
         const c = document.querySelector('#matrix');
         const b = window.neuromixView.graph.matrices[0].blocks.find(
             (b) => b.name === window.neuromixMatrix.block);
-        const x = Math.floor((j + 0.5) * c.width / b.cols), y = Math.floor((i + 0.5) * c.height / b.rows);
+        const x = Math.floor((j + 0.5) * c.width / b.cols);
+        const y = Math.floor((i + 0.5) * c.height / b.rows);
         return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
     }""", [i, j])
 

@@ -490,8 +490,8 @@ def _emit(ctx):
     w, win, bias, leak, fb, ro, rb, direct = arrays
     if act == "tanh":
         lines.append(f"{ctx.use(__name__, 'tanh_step_' + mode)}({w}, {win}, {bias}, {leak}, "
-                     f"{fb}, {ro}, {rb}, {direct}, {x}, {xs}, {y}, {ys}, {xin}, {u}, {z}, {consts}, "
-                     f"{gw}, {gi}, {go})")
+                     f"{fb}, {ro}, {rb}, {direct}, {x}, {xs}, {y}, {ys}, {xin}, {u}, {z}, "
+                     f"{consts}, {gw}, {gi}, {go})")
     else:  # another activation: applied here, element by element
         v = ctx.tmp("v")
         lines += [f"{ctx.use(__name__, 'drive_' + mode)}({w}, {win}, {bias}, {fb}, {x}, {y}, "
@@ -511,8 +511,8 @@ register(NodeType(
                "matrix-vector product and the activation over the whole group, leaky per neuron, "
                "with output feedback and K linear readouts (main output: readout 0, ports y1, "
                "y2...): u = bias + w_gain·w·x[n−1] + in_gain·in·inputs + feedback·y[n−1], "
-               "x = leak·act(u) + (1 − leak)·x[n−1], y = readout_bias + out_gain·readout·x + "
-               "direct·y[n−1], starting from "
+               "x = leak·act(u) + (1 − leak)·x[n−1], "
+               "y = readout_bias + out_gain·readout·x + direct·y[n−1], starting from "
                "x[−1] = state and y[−1] = start_out. 'dtype: float32' runs the group in single "
                "precision. w_gain, in_gain and out_gain scale the recurrent matrix, the input "
                "weights and the readout (effective weight = gain × entry). "

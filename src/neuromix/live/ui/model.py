@@ -142,7 +142,7 @@ def _scalars(node) -> set[str] | None:
     return {a + tail for a in names for tail in ("", ".scale", ".offset")}
 
 
-# a network's matrices, in the page's order: (block, title, array, row-major?)
+# a network's matrices, in the page's order: (block, title, the array its gain scales)
 MATRIX_BLOCKS = (("w", "recurrent w (neuron j into i)", "w"),
                  ("in", "input weights in", "in"),
                  ("out", "readout", "readout"))

@@ -49,8 +49,8 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.errors import LiveError
-from neuromix.live.ui.lyapunov import Estimator
 from neuromix.graph.graph import WEIGHT_LIMIT
+from neuromix.live.ui.lyapunov import Estimator
 from neuromix.live.ui.model import FFT_FRAMES, Frames, describe, row_addresses
 from neuromix.live.ui.snapshot import Snapshots
 
