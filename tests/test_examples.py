@@ -107,3 +107,11 @@ def test_learner_example_imitates_the_recorded_tone():
                 / "learner_imitates_recording.yaml").render(seconds=2.9)[-48000:]
     learned, target = y[:, 0], y[:, 1]
     assert 10 * np.log10(np.sum(target ** 2) / np.sum((target - learned) ** 2)) >= 20.0
+
+
+def test_reservoir_live_has_the_spectral_radius_its_header_says():
+    from neuromix.nodes.network import summary
+
+    path = next(p for p in EXAMPLES if p.stem == "reservoir_live")
+    said = re.search(r"spectral radius ([0-9.]+)", header(path)).group(1)
+    assert f"spectral radius {said}," in summary(nm.load(path).graph.nodes["res"])

@@ -44,9 +44,12 @@ def inputs(frames):
     return np.stack([np.sin(2 * np.pi * phase_s), 4 * np.abs(phase_t - 0.5) - 1], axis=1)
 
 
-def numpy_step(a, frames, act=np.tanh, dtype=np.float64):
-    """The documented equations, one numpy step per sample."""
+def numpy_step(a, frames, act=np.tanh, dtype=np.float64, gains=(1.0, 1.0, 1.0)):
+    """The documented equations, one numpy step per sample (with the effective weights: the
+    gains times w, in and readout)."""
     a = {k: np.asarray(v, dtype=dtype) for k, v in a.items()}
+    a["w"], a["in"], a["readout"] = (a[k] * dtype(g) for k, g in zip(("w", "in", "readout"),
+                                                                    gains))
     x, y = a["state"].copy(), a["start_out"].copy()
     ins = inputs(frames).astype(dtype)
     out = np.empty((frames, len(y)))
@@ -118,6 +121,46 @@ def test_addresses_set_live_change_the_output_as_the_equations_say():
         a[name][where] = value
     c.reset()
     np.testing.assert_allclose(render(c, frames=800), numpy_step(a, 800), atol=1e-12, rtol=0)
+
+
+GAINS = {"w_gain": 1.4, "in_gain": 0.5, "out_gain": -2.0}
+
+
+def test_gains_scale_whole_arrays_as_the_equations_say():
+    a = arrays(n=6, seed=8)
+    want = numpy_step(a, 1500, gains=tuple(GAINS.values()))
+    p = patch(a, **GAINS)
+    np.testing.assert_allclose(render(p.compile(exact=True), frames=1500), want, atol=1e-12)
+    np.testing.assert_allclose(run_reference(p.graph, 150), want[:150], atol=1e-12)
+    c = patch(a).compile(exact=True)  # the same, set live at their addresses
+    for address, value in GAINS.items():
+        c.set(f"res.{address}", value)
+    np.testing.assert_allclose(render(c, frames=1500), want, atol=1e-12)
+    assert not np.allclose(want, numpy_step(a, 1500), atol=1e-3)
+
+
+def test_gains_at_one_change_nothing():
+    a = arrays(n=5, seed=9)
+    assert np.array_equal(patch(a, w_gain=1.0, in_gain=1.0, out_gain=1.0).render(frames=500),
+                          patch(a).render(frames=500))
+
+
+@pytest.mark.parametrize("act", ["tanh", "softsign"])
+def test_gains_in_float32(act):
+    a = arrays(n=5, seed=10)
+    f64 = patch(a, act=act, **GAINS).render(frames=800)
+    f32 = patch(a, act=act, dtype="float32", **GAINS).render(frames=800)
+    assert np.array_equal(f32.astype(np.float32), f32)
+    np.testing.assert_allclose(f32, f64, atol=1e-4, rtol=0)
+
+
+def test_a_gain_driven_by_a_signal():
+    a = arrays(n=4, seed=11)
+    p = patch(a)
+    lfo = p.sine(3, name="lfo")
+    p["res"].set(w_gain=lfo * 0.5 + 1.0)
+    np.testing.assert_allclose(render(p.compile(exact=True), frames=400),
+                               run_reference(p.graph, 400), atol=1e-12)
 
 
 def test_weights_fit_like_any_parameter():

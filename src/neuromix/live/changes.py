@@ -61,6 +61,10 @@ class ChangeQueue:
         self.written = w + 1  # publish last: the consumer reads only slots below this
         return True
 
+    def room(self) -> int:
+        """How many changes can be pushed now without one being refused."""
+        return self.size - (self.written - self.drained)
+
     def apply(self, params: np.ndarray, block: int, reset) -> int:
         """Consumer side: apply every published change to ``params``; returns how many."""
         a, w = self.applied, self.written

@@ -238,15 +238,35 @@ class Player:
     def set(self, address: str, value: float) -> None:
         """Move a parameter (e.g. ``"a.bias"``, ``"a.w.b"``); it glides there from the next
         block. KeyError (with the nearest address) if the patch has no such parameter."""
+        index, value = self._change(address, value)
+        with self.changes.lock:
+            self.changes.push_locked(index, value)
+
+    def set_many(self, changes) -> None:
+        """Move several parameters at the same block (a row of a weight matrix): all of them,
+        or none if one is unknown (KeyError) or not finite (ValueError), or if the queue has
+        no room for them all (LiveError)."""
+        items = [self._change(address, value) for address, value in changes]
+        with self.changes.lock:
+            if self.changes.room() < len(items):
+                raise LiveError(f"{len(items)} changes do not fit in the queue now; try again")
+            for index, value in items:
+                self.changes.push_locked(index, value)
+
+    def _change(self, address: str, value: float) -> tuple[int, float]:
         value = float(value)
         if not np.isfinite(value):
             raise ValueError(f"{address}: a parameter must be a finite number, not {value}")
-        with self.changes.lock:
-            self.changes.push_locked(self.compiled.index(address), value)
+        return self.compiled.index(address), value
 
     def get(self, address: str) -> float:
         """A parameter's value, as last set (it may reach the audio at the next block)."""
         return float(self._latest()[self.compiled.index(address)])
+
+    def values(self, addresses) -> np.ndarray:
+        """The values of several parameters, as last set (KeyError for an unknown one)."""
+        latest = self._latest()
+        return latest[[self.compiled.index(a) for a in addresses]]
 
     def params(self) -> dict[str, float]:
         """Every parameter address with its value, as last set."""
