@@ -85,3 +85,23 @@ def test_learn_reservoir_writes_a_patch_that_render_plays(tmp_path, capsys):
     assert main(["render", str(out), "-o", str(tmp_path / "r.wav"), "--seconds", "0.2"]) == 0
     assert main(["learn", "reservoir", str(tmp_path / "none.wav"), "-o", str(out)]) == 2
     assert main(["learn"]) == 2
+
+
+def test_learn_reservoir_morphs_between_two_sounds_and_draws_the_spectra(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    sr = 16000
+    t = np.arange(2 * sr) / sr
+    low, high = tmp_path / "low.wav", tmp_path / "high.wav"
+    sf.write(low, 0.4 * np.sin(2 * np.pi * 200 * t), sr)
+    sf.write(high, 0.4 * np.sin(2 * np.pi * 600 * t) + 0.1 * np.sin(2 * np.pi * 1800 * t), sr)
+    out, png = tmp_path / "morph.yaml", tmp_path / "spectra.png"
+    assert main(["learn", "reservoir", str(low), str(high), "-o", str(out), "--neurons", "20",
+                 "--reservoirs", "1", "--compare", str(png), "-q"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("done: wrote")
+    assert png.stat().st_size > 1000
+    compiled = nm.load(out).compile()
+    assert "res.morph" in compiled.addresses
+    sf.write(tmp_path / "other.wav", np.zeros(100), 8000)
+    assert main(["learn", "reservoir", str(low), str(tmp_path / "other.wav"), "-o",
+                 str(out)]) == 2
+    assert "different sample rates" in capsys.readouterr().err

@@ -71,6 +71,7 @@ FOLDS = 3  # blocks of the training span for cross-validating the ridge
 RIDGES = 10.0 ** np.arange(-9.0, 0.5, 1.0)  # tried by cross-validation, × the mean feature power
 INLINE = 16  # reservoirs up to this many neurons keep their weights inside the patch file
 NOISE_GAIN = 1e-3  # the innovation neuron's input weight: tanh stays linear to 3e-7
+FALLBACK_RIDGES = (1e4, 1e6)  # × the cross-validated ridge, where no candidate stayed bounded
 CHECK_SECONDS = 10.0  # the best candidates must stay bounded over a free run this long
 CHECKED = 4  # how many of the best candidates are checked
 MORPH_STEPS = 11  # a morph is checked at this many equal steps from the first sound to the last
@@ -111,17 +112,18 @@ def _free_run(idx, val, fb, inw, bias, leak, state, readout, readout_bias, direc
         s ^= s >> 17
         s ^= (s << 5) & 0xFFFFFFFF
         noise = s * (2.0 / 2**32) - 1.0
-        for i in range(size):
-            u = bias[i] + inw[i] * noise + fb[i] * y
+        for i in range(size):  # in the network node's order of operations
+            acc = 0.0
             for k in range(idx.shape[1]):
-                u += val[i, k] * x[idx[i, k]]
-            act[i] = math.tanh(u)
+                acc += val[i, k] * x[idx[i, k]]
+            act[i] = math.tanh(bias[i] + inw[i] * noise + fb[i] * y + acc)
         for i in range(size):
-            x[i] = leak[i] * act[i] + (1.0 - leak[i]) * x[i]
-        yn = readout_bias + direct * y
+            v = leak[i] * act[i] + (1.0 - leak[i]) * x[i]
+            x[i] = v if abs(v) > 1e-30 else 0.0
+        yn = readout_bias
         for i in range(size):
             yn += readout[i] * x[i]
-        y = yn
+        y = yn + direct * y
         out[t] = y
     return out
 
@@ -401,11 +403,11 @@ def train(target, sr: float, *, neurons: int = 200, degree: int = 10,
     draws = list(itertools.product(range(seed, seed + reservoirs), grid["leaks"],
                                    grid["radius"], grid["feedback"], grid["noise"]))
 
-    def judged(combo):
+    def judged(combo, ridges):
         draw, leaks, radius, feedback, noise = combo
         out = []
         for res in _draw(targets, sr, train_n, neurons, degree, draw, leaks, radius, feedback,
-                         noise, grid):
+                         noise, {**grid, "ridge": ridges}):
             score = max(j(res.run(frames, morph=k)) for k, j in enumerate(judges))
             out.append((score, res))
         return out
@@ -414,11 +416,16 @@ def train(target, sr: float, *, neurons: int = 200, degree: int = 10,
     bar = tqdm(total=len(draws), desc="reservoirs", disable=None if progress else True,
                leave=False)
     with ThreadPoolExecutor(max(1, threads)) as pool:
-        for batch in pool.map(judged, draws):  # in order: the result does not depend on threads
-            for score, res in batch:
-                scored.append((score, len(scored), res))
-                curve.append(min(score, curve[-1]) if curve else score)
-            bar.update()
+        # clean, simple tones may need far stronger ridges than cross-validation finds
+        for ridges in (grid["ridge"], FALLBACK_RIDGES):
+            if any(math.isfinite(score) for score, _, _ in scored):
+                break
+            bar.reset(len(draws))
+            for batch in pool.map(lambda combo: judged(combo, ridges), draws):  # in order: the
+                for score, res in batch:  # result does not depend on threads
+                    scored.append((score, len(scored), res))
+                    curve.append(min(score, curve[-1]) if curve else score)
+                bar.update()
     bar.close()
     scored.sort(key=lambda item: item[:2])
     best = scored[0]
