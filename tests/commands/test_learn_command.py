@@ -117,3 +117,23 @@ def test_learn_fit_refuses_a_range_beyond_a_limit_in_one_line(tmp_path, capsys, 
     err = capsys.readouterr().err.strip()
     assert "the search range of a.bias (-1000 to 0) leaves its limits (-100 to 100)" in err
     assert len(err.splitlines()) == 1 and not (tmp_path / "x.yaml").exists()
+
+
+def test_learn_reservoir_morphs_between_two_sounds_and_draws_the_spectra(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    sr = 16000
+    t = np.arange(2 * sr) / sr
+    low, high = tmp_path / "low.wav", tmp_path / "high.wav"
+    sf.write(low, 0.4 * np.sin(2 * np.pi * 200 * t), sr)
+    sf.write(high, 0.4 * np.sin(2 * np.pi * 600 * t) + 0.1 * np.sin(2 * np.pi * 1800 * t), sr)
+    out, png = tmp_path / "morph.yaml", tmp_path / "spectra.png"
+    assert main(["learn", "reservoir", str(low), str(high), "-o", str(out), "--neurons", "20",
+                 "--reservoirs", "1", "--compare", str(png), "-q"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("done: wrote")
+    assert png.stat().st_size > 1000
+    compiled = nm.load(out).compile()
+    assert "res.morph" in compiled.addresses
+    sf.write(tmp_path / "other.wav", np.zeros(100), 8000)
+    assert main(["learn", "reservoir", str(low), str(tmp_path / "other.wav"), "-o",
+                 str(out)]) == 2
+    assert "different sample rates" in capsys.readouterr().err

@@ -44,9 +44,10 @@ def inputs(frames):
     return np.stack([np.sin(2 * np.pi * phase_s), 4 * np.abs(phase_t - 0.5) - 1], axis=1)
 
 
-def numpy_step(a, frames, act=np.tanh, dtype=np.float64, gains=(1.0, 1.0, 1.0)):
+def numpy_step(a, frames, act=np.tanh, dtype=np.float64, gains=(1.0, 1.0, 1.0), morph=None):
     """The documented equations, one numpy step per sample (with the effective weights: the
-    gains times w, in and readout)."""
+    gains times w, in and readout); with ``morph``, the readouts blended (main output, and
+    every readout's previous output) and readout 1 beside."""
     a = {k: np.asarray(v, dtype=dtype) for k, v in a.items()}
     a["w"], a["in"], a["readout"] = (a[k] * dtype(g) for k, g in zip(("w", "in", "readout"),
                                                                     gains))
@@ -58,6 +59,11 @@ def numpy_step(a, frames, act=np.tanh, dtype=np.float64, gains=(1.0, 1.0, 1.0)):
         x = a["leak"] * act(u) + (1 - a["leak"]) * x
         y = a["readout_bias"] + a["readout"] @ x + a["direct"] @ y
         out[n] = y
+        if morph is not None:
+            m = min(max(morph, 0.0), len(y) - 1.0)
+            low = min(int(m), len(y) - 2)
+            out[n, 0] = (1 - (m - low)) * y[low] + (m - low) * y[low + 1]
+            y = np.full(len(y), out[n, 0])
     return out
 
 
@@ -265,6 +271,30 @@ def test_bad_inline_arrays(opts, message):
         p.network(**opts)
         p.out(p["network1"])
         p.graph.validate()
+
+
+@pytest.mark.parametrize("morph", [0.0, 0.3, 1.0, 1.6, 7.0])
+def test_morph_blends_the_readouts_and_feeds_back_the_blend(morph):
+    a = arrays(n=6, outs=3, seed=8)
+    p = patch(a, morph=morph)
+    c = p.compile(exact=True)
+    expected = numpy_step(a, 1500, morph=morph)[:, :2]
+    np.testing.assert_allclose(render(c, frames=1500), expected, atol=1e-12, rtol=0)
+    np.testing.assert_allclose(run_reference(p.graph, 300), expected[:300], atol=1e-12)
+    c.set("res.morph", 0.5)  # a parameter like any other: set live
+    c.reset()
+    np.testing.assert_allclose(render(c, frames=500), numpy_step(a, 500, morph=0.5)[:, :2],
+                               atol=1e-12, rtol=0)
+    f32 = render(patch(a, dtype="float32", morph=morph).compile(), frames=1500)
+    np.testing.assert_allclose(f32, expected, atol=1e-3, rtol=0)
+
+
+def test_morph_needs_two_readouts():
+    with pytest.raises(PatchError, match="needs 2 or more"):
+        patch(arrays(n=4, outs=1), morph=0.5).compile()
+    with pytest.raises(PatchError, match="morph"):
+        patch(arrays(n=4, outs=2), morph="half").compile()
+    assert "res.morph" not in patch(arrays(n=4, outs=2)).compile().addresses
 
 
 def test_float32_runs_in_single_precision():

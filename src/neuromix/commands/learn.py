@@ -3,9 +3,11 @@
 ``learn fit PATCH TARGET.wav --param a.w.s1 --param a.bias ... -o fitted.yaml`` fits the
 chosen parameters of any patch by CMA-ES (candidates rendered as lanes of one kernel, over
 threads). ``learn reservoir TARGET.wav -o fitted.yaml`` trains an echo state network that plays
-the target by itself. Both show progress, can draw the learning curve (--curve) and write a
-JSON report (--report), print the report and end with a line starting "done:" (on stdout), and
-write the result as a patch file that ``neuromix render`` plays.
+the target by itself (``learn reservoir A.wav B.wav -o morph.yaml``: one network for several
+sounds, with a ``res.morph`` parameter moving between them). Both show progress, can draw the
+learning curve (--curve) and write a JSON report (--report), print the report and end with a
+line starting "done:" (on stdout), and write the result as a patch file that ``neuromix
+render`` plays.
 
 Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.bias -o fitted.yaml
 """
@@ -17,6 +19,7 @@ import argparse
 from neuromix.commands import _args
 
 MAX_SAMPLES = 1 << 16  # points of the global stage: more is a typo, not a wish
+NEURONS, RESERVOIRS = 200, 2
 
 HELP = "fit a patch's parameters to a target sound, or resynthesise it with a reservoir"
 FIT = """Fit chosen parameters of a patch to a target sound.
@@ -33,9 +36,12 @@ Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.w.s1=
 RESERVOIR = """Train an echo state network (a reservoir of random neurons) to play a target sound.
 
 It learns from the first --train-seconds of the target, then runs free; the free runs are
-compared with what follows. The network is written as a patch file to -o.
+compared with what follows. The network is written as a patch file to -o. Given several
+sounds, one network learns them all (one readout each) and its parameter res.morph moves
+from the first sound (0) to the second (1) and on.
 
-Example: neuromix learn reservoir voice.wav -o voice_esn.yaml --neurons 40
+Example: neuromix learn reservoir flute.wav -o flute_esn.yaml --compare flute.png
+         neuromix learn reservoir flute.wav violin.wav -o morph.yaml
 """
 
 
@@ -75,16 +81,23 @@ def add_arguments(parser) -> None:
     res = sub.add_parser("reservoir", help="train an echo state network to play a target WAV",
                          description=RESERVOIR,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    res.add_argument("target", help="the target sound (WAV/FLAC)")
-    res.add_argument("--neurons", type=_args.whole(1, 4096), default=40,
-                     help="reservoir size (default 40)")
+    res.add_argument("target", nargs="+",
+                     help="the target sound (WAV/FLAC); several for one network that morphs "
+                          "between them (all at one sample rate)")
+    res.add_argument("--neurons", type=_args.whole(1, 1000), default=NEURONS,
+                     help=f"reservoir size (default {NEURONS})")
     res.add_argument("--degree", type=_args.whole(1, 4096), default=10,
                      help="inputs per neuron (default 10)")
     res.add_argument("--train-seconds", type=_args.seconds, default=1.0,
                      help="seconds of the target used for training (default 1); the free runs "
                           "are compared with what follows")
-    res.add_argument("--reservoirs", type=_args.whole(1, 1000), default=3,
-                     help="random reservoirs drawn per setting (default 3)")
+    res.add_argument("--reservoirs", type=_args.whole(1, 1000), default=RESERVOIRS,
+                     help=f"random reservoirs drawn per setting (default {RESERVOIRS})")
+    res.add_argument("--threads", type=_args.whole(1, 256), default=2,
+                     help="threads training candidates (default 2)")
+    res.add_argument("--compare", metavar="PNG",
+                     help="draw the target's continuation against the free run here "
+                          "(spectrograms and average spectra)")
     _common(res)
 
 
@@ -151,14 +164,17 @@ def run(args) -> int:
     if args.learn_command is None:
         raise UsageError("learn needs a command: fit or reservoir (see neuromix learn --help)")
     _args.output_path(args.output, (".yaml", ".yml", ".json"))
-    for path, suffixes in ((args.curve, (".png",)), (args.report, (".json",))):
+    compare = getattr(args, "compare", None)
+    for path, suffixes in ((args.curve, (".png",)), (args.report, (".json",)),
+                           (compare, (".png",))):
         if path is not None:
             _args.output_path(path, suffixes)
-    if args.curve:
+    if args.curve or compare:
         try:
             from neuromix.analysis.plots import learning_curve
         except ImportError:
-            raise UsageError("--curve needs matplotlib: pip install 'neuromix[explain]'") from None
+            raise UsageError("--curve and --compare need matplotlib: pip install "
+                             "'neuromix[explain]'") from None
     if args.learn_command == "fit":
         report, curve, ylabel, lines = _fit(args)
     else:
@@ -207,12 +223,33 @@ def _fit(args):
 
 
 def _reservoir(args):
+    from neuromix.errors import UsageError
+    from neuromix.learn.losses import continuation
     from neuromix.learn.reservoir import train
 
-    target, sr = read_target(args.target)
-    res = train(target, sr, neurons=args.neurons, degree=args.degree,
-                train_seconds=args.train_seconds, seed=args.seed, reservoirs=args.reservoirs,
-                progress=_args.progress(args) is not False)
+    if len(args.target) > 16:
+        raise UsageError("learn reservoir morphs between at most 16 sounds")
+    targets, rates = zip(*(read_target(path) for path in args.target))
+    if len(set(rates)) > 1:
+        raise UsageError("the sounds have different sample rates (" + ", ".join(
+            f"{path}: {sr:g} Hz" for path, sr in zip(args.target, rates)) + "); convert them "
+                         "to one first (sox in.wav -r 48000 out.wav)")
+    sr = rates[0]
+    try:
+        res = train(list(targets) if len(targets) > 1 else targets[0], sr,
+                    neurons=args.neurons, degree=args.degree, train_seconds=args.train_seconds,
+                    seed=args.seed, reservoirs=args.reservoirs, threads=args.threads,
+                    progress=_args.progress(args) is not False)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
     res.save(args.output)
+    if args.compare:
+        from neuromix.analysis.plots import compare_spectra
+
+        train_n = int(round(res.report["train_seconds"] * sr))
+        frames = int(round(res.report["validate_seconds"] * sr))
+        compare_spectra(continuation(targets[0], train_n, frames), res.run(frames), sr,
+                        args.compare, title=f"{args.target[0]}: what follows the training span "
+                                            f"against the network's free run")
     report = {**res.report, **{f"setting_{k}": v for k, v in res.settings.items()}}
     return report, res.report["curve"], "best MFCC NRMSE"

@@ -148,3 +148,25 @@ def mfcc_nrmse(output: np.ndarray, target: np.ndarray, sr: float) -> float:
     a, b = a[:, :n].ravel(), b[:, :n].ravel()
     scale = np.sqrt((np.var(a) + np.var(b)) / 2)
     return float(np.sqrt(np.mean((a - b) ** 2)) / scale) if scale > 0 else 0.0
+
+
+def continuation(target: np.ndarray, start: int, frames: int) -> np.ndarray:
+    """What a free run from sample ``start`` is compared with: the next ``frames`` samples of
+    the target, its part after ``start`` looped where the recording is shorter.
+
+    Examples
+    --------
+    >>> continuation(np.arange(6.0), 3, 7).tolist()
+    [3.0, 4.0, 5.0, 3.0, 4.0, 5.0, 3.0]
+    """
+    rest = np.asarray(target, float)[start:]
+    if len(rest) == 0:
+        raise ValueError("nothing of the target follows the training span")
+    return np.resize(rest, frames)
+
+
+def envelope_db(x: np.ndarray, sr: float, hop_seconds: float = 0.1) -> np.ndarray:
+    """The RMS envelope in dB over consecutive ``hop_seconds`` frames (silence at −200 dB)."""
+    hop = max(1, int(round(hop_seconds * sr)))
+    x = np.asarray(x, float)[:len(x) // hop * hop].reshape(-1, hop)
+    return 10 * np.log10(np.maximum(np.mean(x ** 2, axis=1), 1e-20))

@@ -12,6 +12,13 @@ matrix-vector product, the activation over the whole group at once, then the lea
 from them (a trained reservoir continues its target). The main output is readout 0, further
 readouts are the ports ``y1`` … ``y{K−1}``.
 
+With ``morph: m`` (K ≥ 2 readouts, one per learned sound) the readouts are blended instead: the
+main output is ``b = (1 − f)·y_j + f·y_{j+1}`` with ``j = ⌊m⌋`` and ``f = m − j`` (``m``
+clipped to 0 … K−1), and every readout's ``y[n−1]`` (in the feedback and ``direct``) is that
+blend, so the network plays sound 0 at ``m = 0``, sound 1 at ``m = 1``, and moves between
+them continuously. ``id.morph`` is a parameter (set live, fitted); the ports ``y1`` … still
+give each readout on its own.
+
 Arrays come inline (lists in the patch) or from a ``.npy`` (the matrix ``w`` alone) or ``.npz``
 file named by ``weights:``, relative to the patch file; an array given in neither place takes
 its default. Files are read without pickle and checked (shape, dtype, finite values, size)
@@ -187,6 +194,7 @@ def network_arrays(node) -> dict[str, np.ndarray]:
     >>> a["w"].shape, a["leak"].tolist(), a["readout"].tolist()
     ((1, 1), [0.25], [[1.0]])
     """
+    morph = node.options.get("morph")
     given: dict[str, tuple[np.ndarray, str]] = {}
     ref = node.options.get("weights")
     if ref is not None:
@@ -229,6 +237,9 @@ def network_arrays(node) -> dict[str, np.ndarray]:
             raise PatchError(f"{what} holds values beyond ±1e6", node=node.id,
                              field=name if what == name else "weights")
         out[name] = np.array(arr, dtype=np.float64)
+    if morph is not None and outs < 2:
+        raise PatchError("morph blends readouts: this network has 1 readout, it needs 2 or "
+                         "more (one per sound)", node=node.id, field="morph")
     return out
 
 
@@ -319,6 +330,9 @@ def _entries(name):
             return [f"out.{o}.bias" for o in range(k)], a["readout_bias"]
         if name == "start_out":
             return [f"out.{o}.start" for o in range(k)], a["start_out"]
+        if name == "morph":  # present only when the readouts are blended
+            morph = node.options.get("morph")
+            return ([], np.zeros(0)) if morph is None else (["morph"], np.array([float(morph)]))
         return [f"{name}.{i}" for i in range(n)], a[name]  # bias, leak, state
     return entries
 
@@ -500,8 +514,19 @@ def _emit(ctx):
                   f"    {u}[{i}] = {ACTIVATIONS[act].code(v)}",
                   f"{ctx.use(__name__, 'finish_' + mode)}({u}, {leak}, {ro}, {rb}, {direct}, "
                   f"{x}, {xs}, {y}, {ys}, {z}, {consts}, {go})"]
-    for o in range(k):
-        lines.append(f"{ctx.out('out' if o == 0 else f'y{o}')} = float({y}[{o}])")
+    if ctx.opt("morph") is None:
+        for o in range(k):
+            lines.append(f"{ctx.out('out' if o == 0 else f'y{o}')} = float({y}[{o}])")
+        return lines
+    m, low, frac, mix = ctx.tmp("m"), ctx.tmp("low"), ctx.tmp("frac"), ctx.tmp("mix")
+    lines += [f"{m} = min(max({ctx.block('morph')}[0], 0.0), {float(k - 1)!r})",
+              f"{low} = min(int({m}), {k - 2})",
+              f"{frac} = {m} - {low}",
+              f"{mix} = (1.0 - {frac}) * float({z}[{low}]) + {frac} * float({z}[{low} + 1])",
+              f"for {i} in range({k}):",  # every readout's previous output is the blend
+              f"    {y}[{i}] = {mix}", f"    {ys}[{i}] = {mix}",
+              f"{ctx.out('out')} = {mix}"]
+    lines += [f"{ctx.out(f'y{o}')} = float({z}[{o}])" for o in range(1, k)]
     return lines
 
 
@@ -519,7 +544,10 @@ register(NodeType(
                "Weights inline or from an .npy/.npz file beside the patch ('weights'); "
                "every entry is a parameter: id.w.<i>.<j> (neuron j into i), id.in.<i>.<input>, "
                "id.bias.<i>, id.leak.<i>, id.fb.<i>.<k>, id.out.<k>.<j>, id.out.<k>.bias, "
-               "id.out.<k>.y.<l>, id.state.<i> (x before the first sample), id.out.<k>.start.",
+               "id.out.<k>.y.<l>, id.state.<i> (x before the first sample), id.out.<k>.start. "
+               "With 'morph: m' the K readouts are K learned sounds, blended at m (0: the "
+               "first, 1: the second, in between: both), and the blend is what is fed back "
+               "(the address id.morph).",
     _emit,
     params=tuple(Param(name, 1.0, -GAIN_LIMIT, GAIN_LIMIT, doc=f"gain of {what}")
                  for name, (_, what) in GAINS.items()),
@@ -530,7 +558,7 @@ register(NodeType(
              Buffer("xin", lambda ctx: shape(ctx.node)[1]),  # scratch: this sample's inputs,
              Buffer("u", lambda ctx: shape(ctx.node)[0]),  # the drive,
              Buffer("z", lambda ctx: shape(ctx.node)[2])),  # the new readouts
-    arrays=tuple(ParamArray(name, _entries(name)) for name in ARRAYS),
+    arrays=tuple(ParamArray(name, _entries(name)) for name in ARRAYS + ("morph",)),
     options=(Option("neurons", None, kind=int, lo=1, hi=MAX_NEURONS,
                     doc="N (optional when w, bias or state is given)"),
              Option("act", "tanh", tuple(ACTIVATIONS), doc="activation of every neuron"),
@@ -538,7 +566,10 @@ register(NodeType(
              Option("weights", None, kind=FilePath,
                     doc=".npy (w) or .npz (named arrays) file, relative to the patch file"),
              *(Option(name, None, kind=object, doc=f"inline {name}: a list (of rows)")
-               for name in ARRAYS)),
+               for name in ARRAYS),
+             Option("morph", None, kind=float,
+                    doc="blend the readouts (one per sound) at this position: 0 the first, 1 "
+                        "the second, ...; the address id.morph")),
     inputs="list", category="neurons",
     dynamic_outputs=lambda node: [f"y{o}" for o in range(1, shape(node)[2])],
     check=_check, summary=summary,
