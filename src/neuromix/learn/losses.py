@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -142,12 +144,17 @@ def mfcc(x: np.ndarray, sr: float) -> np.ndarray:
 
 
 def mfcc_nrmse(output: np.ndarray, target: np.ndarray, sr: float) -> float:
-    """RMSE of the flattened MFCCs over √(mean of their two variances); 0 is identical."""
+    """RMSE of the flattened MFCCs over √(mean of their two variances); 0 is identical, and an
+    output that is not finite everywhere is infinitely far (never 0)."""
+    if not (np.isfinite(output).all() and np.isfinite(target).all()):
+        return math.inf
     a, b = mfcc(output, sr), mfcc(target, sr)
     n = min(a.shape[1], b.shape[1])
     a, b = a[:, :n].ravel(), b[:, :n].ravel()
-    scale = np.sqrt((np.var(a) + np.var(b)) / 2)
-    return float(np.sqrt(np.mean((a - b) ** 2)) / scale) if scale > 0 else 0.0
+    error, scale = np.sqrt(np.mean((a - b) ** 2)), np.sqrt((np.var(a) + np.var(b)) / 2)
+    if scale > 0:
+        return float(error / scale)
+    return 0.0 if error == 0 else math.inf
 
 
 def continuation(target: np.ndarray, start: int, frames: int) -> np.ndarray:
