@@ -13,7 +13,7 @@ Examples
 >>> b.input(p.tri(165), 1.3); b.input(a, -1.4)
 >>> p.out(0.5 * (a + b))
 >>> p.render(seconds=0.01).shape
-(480,)
+(480, 1)
 """
 
 __version__ = "0.1.0"

@@ -44,7 +44,7 @@ def blocks(total: int, block: int):
 
 def render(compiled: CompiledPatch, seconds: float | None = None, frames: int | None = None,
            block: int = _config.DEFAULT_BLOCK, reset: bool = True) -> np.ndarray:
-    """Render to memory: (frames,) for one channel, else (frames, channels). Lane 0 only."""
+    """Render to memory: always (frames, channels), a mono patch too (``out[:, 0]``). Lane 0."""
     n = frames_for(compiled.sr, seconds, frames)
     if reset:
         compiled.reset()
@@ -54,7 +54,7 @@ def render(compiled: CompiledPatch, seconds: float | None = None, frames: int | 
         chunk = compiled.process(size)
         result[pos:pos + size] = chunk if compiled.lanes == 1 else chunk[0]
         pos += size
-    return result[:, 0] if compiled.channels == 1 else result
+    return result
 
 
 def render_lanes(compiled: CompiledPatch, frames: int, block: int = 4096) -> np.ndarray:

@@ -24,17 +24,26 @@ from __future__ import annotations
 import inspect
 import keyword
 import math
+import os
 from typing import Any
+
+import numpy as np
 
 from neuromix import _config
 from neuromix.graph.graph import (Graph, Input, Node, PatchError, Ref, Signal, check_option,
                                   nearest)
 
 
+__all__ = ["Handle", "Patch", "load"]
+
+
 class Handle:
     """A node's output inside a patch: connect it, weight it, or combine it with operators."""
 
-    def __init__(self, patch: "Patch", ref: Ref):
+    patch: Patch
+    ref: Ref
+
+    def __init__(self, patch: Patch, ref: Ref) -> None:
         self.patch, self.ref = patch, ref
 
     @property
@@ -45,7 +54,7 @@ class Handle:
     def node(self) -> Node:
         return self.patch.graph.nodes[self.ref.node]
 
-    def port(self, name: str) -> "Handle":
+    def port(self, name: str) -> Handle:
         """A named output of this node (``svf.port('bp')``)."""
         return Handle(self.patch, Ref(self.ref.node, name))
 
@@ -53,7 +62,8 @@ class Handle:
         """This signal as a parameter value ``signal * scale + offset`` (both addressable)."""
         return Signal(self.ref, float(scale), float(offset), delay)
 
-    def input(self, source: "Handle", weight: Any = 1.0, delay: int | None = None) -> None:
+    def input(self, source: Handle, weight: float | Handle | Signal = 1.0,
+              delay: int | None = None) -> None:
         """Add (or re-weight) a weighted input; ``weight`` is a number or a signal."""
         inp = Input(_ref(source), _value(weight), delay)
         node = self.node
@@ -64,27 +74,27 @@ class Handle:
         self.patch._assign(self.node, (), values)
 
     # operators build small arithmetic nodes
-    def __add__(self, other):
+    def __add__(self, other: Handle | float) -> Handle:
         if isinstance(other, Handle):
             return self.patch.add(inputs=[self, other])
         return self.patch.offset(self, float(other))
 
     __radd__ = __add__
 
-    def __mul__(self, other):
+    def __mul__(self, other: Handle | float) -> Handle:
         if isinstance(other, Handle):
             return self.patch.mul(inputs=[self, other])
         return self.patch.scale(self, float(other))
 
     __rmul__ = __mul__
 
-    def __neg__(self):
+    def __neg__(self) -> Handle:
         return self.patch.scale(self, -1.0)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Handle | float) -> Handle:
         return self + (-other if isinstance(other, Handle) else -float(other))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Handle | float) -> Handle:
         return (-self) + other
 
     def __repr__(self) -> str:
@@ -118,15 +128,18 @@ class Patch:
     --------
     >>> p = Patch(sr=48000, seed=1)
     >>> p.out(p.saw(55, antialias="polyblep"))
-    >>> p.render(seconds=0.5).shape
-    (24000,)
+    >>> p.render(seconds=0.5).shape    # always (frames, channels), mono too
+    (24000, 1)
     """
 
-    def __init__(self, sr: float = _config.DEFAULT_SR, seed: int = 0, graph: Graph | None = None):
+    graph: Graph
+
+    def __init__(self, sr: float = _config.DEFAULT_SR, seed: int = 0,
+                 graph: Graph | None = None) -> None:
         self.graph = graph if graph is not None else Graph(sr=float(sr), seed=int(seed))
 
     # -- building -------------------------------------------------------------------------
-    def node(self, type_name: str, *args: Any, name: str | None = None, inputs=None,
+    def node(self, type_name: str, *args: Any, name: str | None = None, inputs: Any = None,
              **kwargs: Any) -> Handle:
         """Add a node of any registered type; returns its handle."""
         from neuromix.nodes import get
@@ -141,7 +154,7 @@ class Patch:
                 if nt.inputs is None:
                     raise PatchError(f"{type_name} takes no inputs", node=nid)
                 src, weight = item if isinstance(item, tuple) else (item, 1.0)
-                Handle(self, node_ref(nid)).input(src, weight)
+                Handle(self, Ref(nid)).input(src, weight)
         except BaseException:
             del self.graph.nodes[nid]
             raise
@@ -183,7 +196,7 @@ class Patch:
         hint = nearest(name, registry())
         raise AttributeError(f"no node type '{name}'" + (f" ({hint})" if hint else ""))
 
-    def out(self, *sources) -> None:
+    def out(self, *sources: Handle | list[Handle]) -> None:
         """Set the output: one handle, or several (or a list), one channel each."""
         if len(sources) == 1 and isinstance(sources[0], (list, tuple)):
             sources = tuple(sources[0])
@@ -208,8 +221,9 @@ class Patch:
         return CompiledPatch(self.graph, lanes=lanes, exact=exact)
 
     def render(self, seconds: float | None = None, frames: int | None = None,
-               block: int = _config.DEFAULT_BLOCK, exact: bool = False):
-        """Render from the initial state: (frames,) for one channel, else (frames, channels);
+               block: int = _config.DEFAULT_BLOCK, exact: bool = False) -> np.ndarray:
+        """Render from the initial state; returns (frames, channels) for every patch, a mono
+        one too (``audio[:, 0]`` is its signal), as :meth:`CompiledPatch.process` does;
         ``exact`` as in :meth:`compile`."""
         from neuromix.engine.render import render
 
@@ -229,13 +243,14 @@ class Patch:
 
         return play(self, audio=audio, **options)
 
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike) -> None:
         """Write the patch as a YAML patch file (atomically)."""
         from neuromix.graph.patchfile import save
 
         save(self.graph, path)
 
     def to_yaml(self) -> str:
+        """The patch as patch-file text (what :meth:`save` writes)."""
         from neuromix.graph.patchfile import dumps
 
         return dumps(self.graph)
@@ -305,10 +320,6 @@ def _add_builders() -> None:
             setattr(Patch, nt.name, _builder(nt))
 
 
-def node_ref(nid: str) -> Ref:
-    return Ref(nid)
-
-
 def _input_items(inputs):
     if inputs is None:
         return []
@@ -317,7 +328,7 @@ def _input_items(inputs):
     return list(inputs)
 
 
-def load(path) -> Patch:
+def load(path: str | os.PathLike) -> Patch:
     """Load a patch file (YAML or JSON) into a :class:`Patch`; raises PatchError if it is bad."""
     from neuromix.graph.patchfile import load_graph
 

@@ -21,7 +21,7 @@ Examples
 >>> s = p.sine(220, name="s")
 >>> l = p.learner(act="identity", inputs={s: 0.0}, target=s * 0.5, rate=0.5, name="l")
 >>> p.out(l.port("w.s"))
->>> round(float(p.render(frames=4800)[-1]), 4)
+>>> round(float(p.render(frames=4800)[-1, 0]), 4)
 0.5
 """
 

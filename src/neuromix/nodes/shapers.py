@@ -10,11 +10,11 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch()
 >>> p.out(p.comparator(p.const(0.3), threshold=0.2))
->>> float(p.render(frames=1)[0])
+>>> float(p.render(frames=1)[0, 0])
 1.0
 >>> p = nm.Patch()
 >>> p.out(p.quantizer(p.const(61.4), scale="major"))   # C# snaps to the nearest of C major
->>> float(p.render(frames=1)[0])
+>>> float(p.render(frames=1)[0, 0])
 62.0
 """
 

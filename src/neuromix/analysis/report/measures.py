@@ -74,7 +74,6 @@ def probe(graph: Graph, seconds: float) -> dict[str, np.ndarray]:
     probe_graph = copy.deepcopy(graph)
     probe_graph.outputs = refs
     audio = render(CompiledPatch(probe_graph), seconds=seconds)
-    audio = audio[:, None] if audio.ndim == 1 else audio
     return {str(ref): audio[:, i] for i, ref in enumerate(refs)}
 
 

@@ -89,7 +89,6 @@ def patch_html(graph, seconds: float = 1.0) -> str:
     from neuromix.engine.render import render
 
     audio = render(CompiledPatch(graph), seconds=seconds)
-    audio = audio[:, None] if audio.ndim == 1 else audio
     try:
         from neuromix.analysis.plots import pyplot
         from neuromix.analysis.report.figures import draw_network
