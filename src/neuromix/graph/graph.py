@@ -15,13 +15,13 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from neuromix.errors import PatchError  # noqa: F401  (re-exported: the graph's own error)
+from neuromix.errors import PatchError, nearest
+from neuromix.nodes import get, registry
 
 ID_RULE = "[A-Za-z_][A-Za-z0-9_]*"  # node ids, input names: letters, digits, '_', no digit first
 _ID = re.compile(ID_RULE + r"\Z")
@@ -51,12 +51,6 @@ starting with a digit ([A-Za-z_][A-Za-z0-9_]*)
         raise PatchError(f"{what} {name!r} is not valid: use letters, digits and '_', not "
                          f"starting with a digit ({ID_RULE})")
     return name
-
-
-def nearest(name: str, choices) -> str | None:
-    """A 'did you mean' hint naming the closest valid choices, or None."""
-    near = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.5)
-    return f"did you mean {' or '.join(repr(n) for n in near)}?" if near else None
 
 
 @dataclass(frozen=True)
@@ -178,8 +172,6 @@ class Graph:
 
     def validate(self) -> None:
         """Check types, parameter names, ranges, options and references; raise PatchError."""
-        from neuromix.nodes import registry
-
         types = registry()
         if not (isinstance(self.sr, (int, float)) and 1 <= self.sr <= 1_000_000):
             raise PatchError(f"sample rate must be a number from 1 to 1000000 Hz, not {self.sr!r}")
@@ -201,8 +193,6 @@ class Graph:
 
 
 def _check_ref(ref: Ref, graph: Graph, node: Node | None, field: str | None = None) -> None:
-    from neuromix.nodes import get
-
     where = node.id if node else None
     if not isinstance(ref, Ref):
         raise PatchError(f"expected a node reference, not {ref!r}", node=where, field=field)
@@ -244,8 +234,6 @@ def address_range(graph: Graph, address: str) -> tuple[float, float]:
     >>> address_range(g, "s.freq"), address_range(g, "a.w.s"), address_range(g, "a.w.s.scale")
     ((-24000.0, 24000.0), (-1000000.0, 1000000.0), (-1000000000.0, 1000000000.0))
     """
-    from neuromix.nodes import get
-
     nid, _, rest = address.partition(".")
     node = graph.nodes.get(nid)
     if node is None or rest.endswith((".scale", ".offset")):
@@ -309,8 +297,6 @@ def _check_delay_memory(graph: Graph) -> None:
 def check_option(node: Node, name: str, value) -> None:
     """PatchError unless ``value`` is one of option ``name``'s declared choices, or of its
     declared kind within its range (a list option: finite numbers, see :func:`_check_list`)."""
-    from neuromix.nodes import get
-
     nt = get(node.type)
     spec = nt.option(name)
     if spec is None:

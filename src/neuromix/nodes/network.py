@@ -57,7 +57,7 @@ import zipfile
 import numba
 import numpy as np
 
-from neuromix.graph.graph import PatchError, nearest
+from neuromix.errors import PatchError, nearest
 from neuromix.nodes._registry import (Buffer, FilePath, NodeType, Option, ParamArray, State,
                                       register)
 from neuromix.nodes.activations import ACTIVATIONS
