@@ -81,7 +81,7 @@ def test_comparator_counts_its_switches():
 
 
 def test_loops_and_feedback_pairs(patches):
-    from neuromix.compiler.passes import plan_graph
+    from neuromix.graph.plan import plan_graph
 
     g = patches.dual().graph
     edges = plan_graph(g).edges

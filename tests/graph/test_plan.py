@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import neuromix as nm
-from neuromix.compiler.passes import plan_graph
+from neuromix.graph.plan import plan_graph
 
 
 def dual(delay_ab=None):

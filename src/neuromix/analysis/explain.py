@@ -39,8 +39,9 @@ from neuromix.analysis.report.measures import (analyse, feedback_pairs, loop_mem
                                                Neuron)
 from neuromix.analysis.report.page import render_html
 from neuromix.analysis.report.summaries import summarise
-from neuromix.compiler.passes import plan_graph
+from neuromix.graph.plan import plan_graph
 from neuromix.graph.graph import Edge, Graph
+from neuromix.io.atomic import write_text
 
 
 @dataclass
@@ -66,11 +67,9 @@ class Report:
 
     def save(self, path) -> Path:
         """Write the HTML report to ``path`` (atomically)."""
-        from neuromix.graph.patchfile import atomic_write_text
-
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, self.to_html())
+        write_text(path, self.to_html())
         return path
 
     def close(self) -> None:

@@ -14,13 +14,13 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import json
 
-    from neuromix.graph.patchfile import atomic_write_text
+    from neuromix.io.atomic import write_text
     from neuromix.graph.schema import patch_schema
 
     text = json.dumps(patch_schema(), indent=2) + "\n"
     if args.output:
         _args.output_path(args.output)
-        atomic_write_text(args.output, text)
+        write_text(args.output, text)
     else:
         print(text, end="")
     return 0

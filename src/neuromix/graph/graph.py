@@ -188,11 +188,11 @@ class Graph:
         if not self.outputs:
             raise PatchError("the patch has no output", hint="add 'out: <node id>'")
         for ref in self.outputs:
-            _check_ref(ref, self, None)
+            check_ref(ref, self, None)
         _check_delay_memory(self)
 
 
-def _check_ref(ref: Ref, graph: Graph, node: Node | None, field: str | None = None) -> None:
+def check_ref(ref: Ref, graph: Graph, node: Node | None, field: str | None = None) -> None:
     where = node.id if node else None
     if not isinstance(ref, Ref):
         raise PatchError(f"expected a node reference, not {ref!r}", node=where, field=field)
@@ -257,7 +257,7 @@ def _check_number(value, where: str, lo: float, hi: float, node: Node, field: st
 
 
 def _check_signal(value: Signal, graph: Graph, node: Node, field: str) -> None:
-    _check_ref(value.ref, graph, node, field)
+    check_ref(value.ref, graph, node, field)
     _check_delay(value.delay, node, field)
     for name, x in (("scale", value.scale), ("offset", value.offset)):
         if x is not None:
@@ -345,7 +345,7 @@ def _validate_node(node: Node, types, graph: Graph) -> None:
                          hint=f"connect signals to its parameters: "
                               f"{', '.join(p.name for p in nt.params)}")
     for inp in node.inputs:
-        _check_ref(inp.ref, graph, node, "inputs")
+        check_ref(inp.ref, graph, node, "inputs")
         _check_delay(inp.delay, node, "inputs")
         if isinstance(inp.weight, Signal):
             _check_signal(inp.weight, graph, node, "inputs")

@@ -14,6 +14,7 @@ import math
 from neuromix.graph.graph import ID_RULE
 from neuromix.graph.midimap import SCHEMA as MIDI_SCHEMA
 from neuromix.graph.patchfile import EXTRA_SECTIONS, FORMAT_VERSION, MAX_SECONDS
+from neuromix.nodes import registry
 
 _SIGNAL = {
     "type": "object",
@@ -58,8 +59,6 @@ def _node_schema(nt) -> dict:
 
 def patch_schema() -> dict:
     """A JSON Schema (draft 2020-12) for neuromix patch files."""
-    from neuromix.nodes import registry
-
     types = registry()
     defs = {name: _node_schema(nt) for name, nt in sorted(types.items())}
     defs["signal"] = _SIGNAL

@@ -30,6 +30,13 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from neuromix.errors import PatchError
 
@@ -38,54 +45,45 @@ MAX_DEPTH = 64  # nested mappings and lists
 MAX_VALUES = 100_000  # values (scalars, lists, mappings) with every alias expanded
 
 
-def _composer():
-    from ruamel.yaml.composer import Composer
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
+class BoundedComposer(Composer):
+    """ruamel's composer with a depth limit and a count of the expanded document."""
 
-    class BoundedComposer(Composer):
-        """ruamel's composer with a depth limit and a count of the expanded document."""
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.depth = 0
+        self.sizes: dict[int, int] = {}  # id(node) -> values with aliases expanded
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.depth = 0
-            self.sizes: dict[int, int] = {}  # id(node) -> values with aliases expanded
-
-        def compose_node(self, parent, index):
-            self.depth += 1
-            try:
-                if self.depth > MAX_DEPTH:
-                    mark = self.parser.peek_event().start_mark
-                    raise PatchError(f"nesting deeper than {MAX_DEPTH} levels", line=mark.line + 1)
-                node = super().compose_node(parent, index)
-            finally:
-                self.depth -= 1
-            if id(node) not in self.sizes:
-                if isinstance(node, MappingNode):
-                    children = [x for pair in node.value for x in pair]
-                elif isinstance(node, SequenceNode):
-                    children = node.value
-                else:
-                    children = []
-                size = 1 + sum(self.sizes.get(id(c), 1) for c in children)
-                if size > MAX_VALUES:
-                    raise PatchError(f"expands to more than {MAX_VALUES} values (through its "
-                                     f"aliases '*name'); a file may hold at most that many",
-                                     line=node.start_mark.line + 1)
-                self.sizes[id(node)] = size
-            return node
-
-    return BoundedComposer
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.parser.peek_event().start_mark
+                raise PatchError(f"nesting deeper than {MAX_DEPTH} levels", line=mark.line + 1)
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        if id(node) not in self.sizes:
+            if isinstance(node, MappingNode):
+                children = [x for pair in node.value for x in pair]
+            elif isinstance(node, SequenceNode):
+                children = node.value
+            else:
+                children = []
+            size = 1 + sum(self.sizes.get(id(c), 1) for c in children)
+            if size > MAX_VALUES:
+                raise PatchError(f"expands to more than {MAX_VALUES} values (through its "
+                                 f"aliases '*name'); a file may hold at most that many",
+                                 line=node.start_mark.line + 1)
+            self.sizes[id(node)] = size
+        return node
 
 
 def load_yaml(text: str, filename: str | None = None):
     """Parse YAML or JSON text within the limits above; PatchError (file, line) otherwise."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     if len(text) > MAX_BYTES:
         raise PatchError(f"is larger than the limit of {MAX_BYTES >> 20} MiB", file=filename)
     yaml = YAML(typ="rt")
-    yaml.Composer = _composer()
+    yaml.Composer = BoundedComposer
     try:
         doc = yaml.load(text)
     except PatchError as err:
@@ -100,6 +98,43 @@ def load_yaml(text: str, filename: str | None = None):
         raise PatchError(f"nesting deeper than {MAX_DEPTH} levels", file=filename) from None
     _check_finite(doc, None, filename, set())
     return doc
+
+
+def line_of(mapping, key=None) -> int | None:
+    """1-based line of ``key`` in a mapping :func:`load_yaml` returned (or of the mapping
+    itself); None for a plain mapping (built in Python, or from JSON without line marks).
+
+    Examples
+    --------
+    >>> doc = load_yaml("a: 1\\nb:\\n  c: 2\\n")
+    >>> line_of(doc, "b"), line_of(doc["b"], "c"), line_of({"a": 1}, "a")
+    (2, 3, None)
+    """
+    lc = getattr(mapping, "lc", None)
+    if lc is None:
+        return None
+    try:
+        return (lc.key(key)[0] if key is not None else lc.line) + 1
+    except (KeyError, TypeError, AttributeError):
+        return lc.line + 1 if lc.line is not None else None
+
+
+def plain(value) -> Any:
+    """The mappings and lists of a loaded document as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def with_lines(mapping, sub: dict):
+    """``sub`` (a part of ``mapping``'s entries, or entries derived from them) as a mapping
+    that keeps ``mapping``'s line marks, so :func:`line_of` still finds them."""
+    result = CommentedMap(sub)
+    result.lc.data = {k: v for k, v in mapping.lc.data.items() if k in sub}
+    result.lc.line, result.lc.col = mapping.lc.line, mapping.lc.col
+    return result
 
 
 def read_text(path: Path, what: str) -> str:

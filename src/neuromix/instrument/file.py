@@ -34,7 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuromix.graph.graph import Graph, Node, PatchError, Ref, check_id, nearest
+from neuromix.errors import PatchError, nearest
+from neuromix.graph.addresses import parameters
+from neuromix.graph.graph import Graph, Input, Node, Ref, check_id, check_ref
+from neuromix.graph.patchfile import check_graph, load_graph, read_graph, read_nodes
+from neuromix.graph.yamlfile import line_of as _line, load_yaml, plain as _plain, read_text
+from neuromix.graph.yamlfile import with_lines
+from neuromix.instrument.mlp import Model, Settings
 
 FORMAT_VERSION = 1
 TOP_LEVEL = ("instrument", "rate", "seed", "inputs", "network", "outputs", "play", "replay",
@@ -162,16 +168,12 @@ class InstrumentSpec:
 # -- reading ---------------------------------------------------------------------------------
 def load(path) -> InstrumentSpec:
     """Read and validate an instrument file; PatchError (with file and line) if it is bad."""
-    from neuromix.graph.yamlfile import read_text
-
     path = Path(path)
     return loads(read_text(path, "instrument file"), filename=str(path), base=path.parent)
 
 
 def loads(text: str, filename: str | None = None, base: Path | None = None) -> InstrumentSpec:
     """Parse and validate instrument-file text (paths inside are relative to ``base``)."""
-    from neuromix.graph.yamlfile import load_yaml
-
     doc = load_yaml(text, filename)
     try:
         spec = _Reader(base or Path.cwd()).instrument(doc)
@@ -179,18 +181,6 @@ def loads(text: str, filename: str | None = None, base: Path | None = None) -> I
         raise err.located(filename, None) from None
     spec.path = Path(filename) if filename else None
     return spec
-
-
-def _line(mapping, key=None) -> int | None:
-    from neuromix.graph.patchfile import _line as line_of
-
-    return line_of(mapping, key)
-
-
-def _plain(value):
-    from neuromix.graph.patchfile import _plain as plain
-
-    return plain(value)
 
 
 def _is_number(value) -> bool:
@@ -368,8 +358,6 @@ class _Reader:
         return {}, float(self.number(spec, "value", 0.0, -1e9, 1e9, where))
 
     def learn(self, section, inputs) -> LearnSpec:
-        from neuromix.instrument.mlp import Settings
-
         where = "learn"
         if not isinstance(section, dict):
             raise PatchError("'learn:' is a mapping with outputs: {name: [low, high]} and "
@@ -428,22 +416,13 @@ class _Reader:
                                      where, integer=True))
 
     def network(self, section, inputs, rate, seed, line, learn=None) -> Graph:
-        from ruamel.yaml.comments import CommentedMap
-
-        from neuromix.compiler.passes import plan_graph
-        from neuromix.graph.patchfile import _build, lines_for
-
         graph, lines = Graph(sr=float(rate), seed=seed), {}
         if section != "linear":
             if not isinstance(section, dict) or set(section) != {"nodes"}:
                 raise PatchError("'network:' is 'linear' or a mapping with 'nodes:' (a patch's "
                                  "nodes section; inputs are nodes of the same names)", line=line)
-            doc = CommentedMap(nodes=section["nodes"])
-            doc.lc.data = section.lc.data
-            nodes = section["nodes"]
-            doc["out"] = next(iter(nodes), None) if isinstance(nodes, dict) else None
-            graph, lines = _build(doc)
-            graph.sr, graph.seed = float(rate), seed
+            lines = read_nodes(graph, section["nodes"], str(self.base),
+                               _line(section, "nodes") or line)
         for spec in inputs:
             if spec.name in graph.nodes:
                 raise PatchError(f"a network node is called '{spec.name}' like an input",
@@ -456,17 +435,11 @@ class _Reader:
         nodes.update(graph.nodes)
         graph.nodes = nodes
         graph.outputs = [Ref(nid) for nid in nodes]
-        try:
-            plan_graph(graph)
-        except PatchError as err:
-            raise err.located(None, err.line or lines_for(err, lines)) from None
+        check_graph(graph, lines)
         return graph
 
     def learned_nodes(self, learn: LearnSpec, graph: Graph) -> dict[str, Node]:
         """The taught network as neuron nodes: weights from the model file if it exists, else 0."""
-        from neuromix.graph.graph import Input
-        from neuromix.instrument.mlp import Model
-
         ids = learn.node_ids()
         sources = [learn.inputs] + ids[:-1]
         acts = [*learn.settings.activations, "identity"]
@@ -497,9 +470,6 @@ class _Reader:
         return nodes
 
     def play(self, section, line) -> Graph:
-        from neuromix.compiler.passes import plan_graph
-        from neuromix.graph.patchfile import _build, lines_for, load_graph
-
         if isinstance(section, str):
             path = self.base / section
             if not path.is_file():
@@ -508,11 +478,8 @@ class _Reader:
         if not isinstance(section, dict):
             raise PatchError("'play' is a patch file path or an inline patch (nodes:, out:)",
                              line=line)
-        graph, lines = _build(section)
-        try:
-            plan_graph(graph)
-        except PatchError as err:
-            raise err.located(None, err.line or lines_for(err, lines)) from None
+        graph, lines = read_graph(section, str(self.base))
+        check_graph(graph, lines)
         return graph
 
     def outputs(self, section, line, graph: Graph, linear: bool, play) -> list[OutputSpec]:
@@ -546,8 +513,6 @@ class _Reader:
 
         ``to=None`` makes the default ``to`` the signal's own range (the value, clipped).
         """
-        from neuromix.graph.graph import _check_ref
-
         if isinstance(value, str):
             value = {"from": value}
         if not isinstance(value, dict) or "from" not in value:
@@ -556,7 +521,7 @@ class _Reader:
         self.keys(value, SIGNAL_KEYS + tuple(extra), where)
         ref = Ref.parse(str(value["from"]))
         try:
-            _check_ref(ref, self.graph, None)
+            check_ref(ref, self.graph, None)
         except PatchError as err:
             names = "the network's nodes and inputs" if not self.linear else "the inputs (the " \
                     "network is linear)"
@@ -574,7 +539,7 @@ class _Reader:
         if "from" not in spec:
             raise PatchError(f"{where}: needs 'from: <node id>'", line=_line(spec))
         sub = {k: spec[k] for k in SIGNAL_KEYS if k in spec}
-        return self.signal(_as_map(spec, sub), where, _line(spec), to)
+        return self.signal(with_lines(spec, sub), where, _line(spec), to)
 
     def channel(self, spec, where):
         return self.number(spec, "channel", 1, 1, 16, where, integer=True)
@@ -679,16 +644,13 @@ class _Reader:
                 "rate": float(self.number(spec, "rate", 50, 0.1, 4000, where))}
 
     def output_param(self, spec, where, play):
-        from neuromix.compiler.codegen import generate
-        from neuromix.compiler.passes import plan_graph
-
         self.keys(spec, ("type", "address") + SIGNAL_KEYS, where)
         if play is None:
             raise PatchError(f"{where}: a param output needs an audio patch: 'play: patch.yaml'",
                              line=_line(spec))
         if "to" not in spec:
             raise PatchError(f"{where}: a param output needs 'to: [low, high]'", line=_line(spec))
-        addresses = [a for a, _ in generate(plan_graph(play)).layout.params]
+        addresses = [a for a, _ in parameters(play)]
         address = spec.get("address")
         if address not in addresses:
             raise PatchError(f"{where}: the played patch has no parameter '{address}'",
@@ -697,12 +659,3 @@ class _Reader:
                              "'neuromix info'")
         return {"address": address, "signal": self._inline_signal(spec, where, (0.0, 1.0))}
 
-
-def _as_map(spec, sub: dict):
-    """``sub`` as a ruamel mapping carrying the line numbers of ``spec``."""
-    from ruamel.yaml.comments import CommentedMap
-
-    result = CommentedMap(sub)
-    result.lc.data = {k: v for k, v in spec.lc.data.items() if k in sub}
-    result.lc.line, result.lc.col = spec.lc.line, spec.lc.col
-    return result

@@ -7,7 +7,7 @@ and in a notebook).
 Examples
 --------
 >>> import neuromix as nm
->>> from neuromix.compiler.passes import plan_graph
+>>> from neuromix.graph.plan import plan_graph
 >>> p = nm.Patch(sr=8000)
 >>> a = p.neuron(act="tanh", name="a"); a.input(p.sine(100, name="s"), 2.0); p.out(a)
 >>> fig = draw_network(p.graph, plan_graph(p.graph).edges)

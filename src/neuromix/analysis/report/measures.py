@@ -15,7 +15,7 @@ Examples
 >>> a = p.neuron(act="tanh", name="a")
 >>> a.input(p.sine(100, name="s"), p.sine(2, name="lfo"))
 >>> p.out(a)
->>> from neuromix.compiler.passes import plan_graph
+>>> from neuromix.graph.plan import plan_graph
 >>> plan = plan_graph(p.graph)
 >>> signals = probe(p.graph, 0.1)
 >>> n = analyse(p.graph, "a", signals, {(e.dst, e.slot): e.delay for e in plan.edges}, set())
@@ -248,7 +248,7 @@ def analyse(graph: Graph, nid: str, signals, delays, loops: set[str]) -> Neuron:
 
 def loop_members(graph: Graph, edges: list[Edge]) -> set[str]:
     """Nodes that lie on a feedback loop (a cycle of the graph)."""
-    from neuromix.compiler.passes import strongly_connected
+    from neuromix.graph.plan import strongly_connected
 
     ids = list(graph.nodes)
     succ = {nid: set() for nid in ids}

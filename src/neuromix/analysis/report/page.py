@@ -92,7 +92,7 @@ def patch_html(graph, seconds: float = 1.0) -> str:
     try:
         from neuromix.analysis.plots import pyplot
         from neuromix.analysis.report.figures import draw_network
-        from neuromix.compiler.passes import plan_graph
+        from neuromix.graph.plan import plan_graph
 
         fig = draw_network(graph, plan_graph(graph).edges)
         picture = f'<img alt="network graph" style="max-width:100%" src="{png_data(fig)}">'
