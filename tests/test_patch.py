@@ -7,7 +7,7 @@ import pydoc
 import pytest
 
 import neuromix as nm
-from neuromix.graph.api import Handle, Patch
+from neuromix.patch import Handle, Patch
 from neuromix.nodes import registry
 
 

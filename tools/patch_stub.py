@@ -99,7 +99,7 @@ def _option_type(opt) -> str:
 
 def builder_annotations(nt) -> dict[str, str]:
     """The types of a node builder's arguments, from its declaration in the registry."""
-    from neuromix.graph.api import _argument
+    from neuromix.patch import _argument
 
     types = {_argument(spec.name): VALUE for spec in nt.params}
     types |= {_argument(opt.name): _option_type(opt) for opt in nt.options}

@@ -16,9 +16,8 @@ Examples
 (480, 1)
 """
 
-__version__ = "0.1.0"
-
-from neuromix.graph.api import Patch, load  # noqa: E402
-from neuromix.errors import NeuromixError, PatchError  # noqa: E402
+from neuromix._config import __version__
+from neuromix.errors import NeuromixError, PatchError
+from neuromix.patch import Patch, load
 
 __all__ = ["NeuromixError", "Patch", "PatchError", "load", "__version__"]

@@ -1,4 +1,7 @@
-"""The Pythonic way to build a patch: one method per node type, handles with operators.
+"""The front door: build a patch in Python, one method per node type, handles with operators.
+
+It sits above every layer it uses (the graph it builds, the engine that renders it, the live
+player, the notebook view), so that the layers below never import it.
 
 Every node type in the registry is a real method of :class:`Patch` (``p.sine``, ``p.neuron``,
 ...), with a signature and a docstring made from the registry, so ``dir``, ``help``,
@@ -30,8 +33,14 @@ from typing import Any
 import numpy as np
 
 from neuromix import _config
-from neuromix.graph.graph import (Graph, Input, Node, PatchError, Ref, Signal, check_option,
-                                  nearest)
+from neuromix.analysis.report.page import patch_html
+from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.render import render
+from neuromix.errors import PatchError, nearest
+from neuromix.graph.graph import Graph, Input, Node, Ref, Signal, check_option
+from neuromix.graph.patchfile import dumps, load_graph, save
+from neuromix.live import Player, play
+from neuromix.nodes import get, registry
 
 
 __all__ = ["Handle", "Patch", "load"]
@@ -142,8 +151,6 @@ class Patch:
     def node(self, type_name: str, *args: Any, name: str | None = None, inputs: Any = None,
              **kwargs: Any) -> Handle:
         """Add a node of any registered type; returns its handle."""
-        from neuromix.nodes import get
-
         nt = get(type_name)
         nid = name or self._fresh_id(type_name)
         node = Node(nid, type_name)
@@ -161,8 +168,6 @@ class Patch:
         return Handle(self, Ref(nid))
 
     def _assign(self, node: Node, args: tuple, kwargs: dict) -> None:
-        from neuromix.nodes import get
-
         nt = get(node.type)
         if len(args) > len(nt.params):
             raise TypeError(f"{node.type} takes at most {len(nt.params)} positional parameters "
@@ -191,8 +196,6 @@ class Patch:
         """Only reached for names that are not there: say which node type was meant."""
         if name.startswith("_"):
             raise AttributeError(name)
-        from neuromix.nodes import registry
-
         hint = nearest(name, registry())
         raise AttributeError(f"no node type '{name}'" + (f" ({hint})" if hint else ""))
 
@@ -212,12 +215,10 @@ class Patch:
     def sr(self) -> float:
         return self.graph.sr
 
-    def compile(self, lanes: int = 1, exact: bool = False):
+    def compile(self, lanes: int = 1, exact: bool = False) -> CompiledPatch:
         """The compiled patch (recompiles only when the structure changed); ``exact`` with
         libm's tanh and sine instead of the fast approximations and without fast-math: bit for
         bit what the reference interpreter computes (and Faust's ``-double`` build)."""
-        from neuromix.engine.compiled import CompiledPatch
-
         return CompiledPatch(self.graph, lanes=lanes, exact=exact)
 
     def render(self, seconds: float | None = None, frames: int | None = None,
@@ -225,34 +226,24 @@ class Patch:
         """Render from the initial state; returns (frames, channels) for every patch, a mono
         one too (``audio[:, 0]`` is its signal), as :meth:`CompiledPatch.process` does;
         ``exact`` as in :meth:`compile`."""
-        from neuromix.engine.render import render
-
         return render(self.compile(exact=exact), seconds=seconds, frames=frames, block=block)
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the network drawn as in ``neuromix explain`` and a player of one
         second of its sound (:func:`neuromix.analysis.report.page.patch_html`)."""
-        from neuromix.analysis.report.page import patch_html
-
         return patch_html(self.graph)
 
-    def play(self, audio: str = "portaudio", **options):
+    def play(self, audio: str = "portaudio", **options: Any) -> Player:
         """Start playing live and return the player (see :func:`neuromix.live.play`):
         ``player.set("a.bias", 0.3)`` moves a parameter while it plays."""
-        from neuromix.live import play
-
         return play(self, audio=audio, **options)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the patch as a YAML patch file (atomically)."""
-        from neuromix.graph.patchfile import save
-
         save(self.graph, path)
 
     def to_yaml(self) -> str:
         """The patch as patch-file text (what :meth:`save` writes)."""
-        from neuromix.graph.patchfile import dumps
-
         return dumps(self.graph)
 
 
@@ -313,8 +304,6 @@ def _builder(nt):
 
 
 def _add_builders() -> None:
-    from neuromix.nodes import registry
-
     for nt in registry().values():
         if not hasattr(Patch, nt.name):  # a node type never hides a method of Patch
             setattr(Patch, nt.name, _builder(nt))
@@ -330,8 +319,6 @@ def _input_items(inputs):
 
 def load(path: str | os.PathLike) -> Patch:
     """Load a patch file (YAML or JSON) into a :class:`Patch`; raises PatchError if it is bad."""
-    from neuromix.graph.patchfile import load_graph
-
     return Patch(graph=load_graph(path))
 
 
