@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from neuromix.analysis import features as F
+from neuromix import features as F
 
 SR = 48000
 T = np.arange(SR) / SR

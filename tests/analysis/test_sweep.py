@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuromix.analysis import chaos, features, sweep as sw
+from neuromix import features
+from neuromix.analysis import chaos, sweep as sw
 from neuromix.engine.compiled import CompiledPatch
 from neuromix.engine.render import render
 

@@ -32,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neuromix.analysis import chaos, features
+from neuromix import features
+from neuromix.analysis import chaos
 from neuromix.analysis.report.figures import draw_all
 from neuromix.analysis.report.measures import (analyse, feedback_pairs, loop_members,  # noqa: F401
                                                lyapunov_floor, neuron_like, probe, probe_refs,

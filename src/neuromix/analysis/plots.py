@@ -149,7 +149,7 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     ...     os.path.getsize(os.path.join(folder, "q.png")) > 1000
     True
     """
-    from neuromix.analysis.features import embedding_delay
+    from neuromix.features import embedding_delay
 
     plt = pyplot()
     x = as_channels(audio).mean(axis=1)

@@ -9,7 +9,7 @@ load it from the disk cache.
 
 A sweep is resumable: each finished chunk is appended to ``sweep.progress.jsonl`` in the
 output folder at once, and a restarted sweep skips the chunks found there. The table (one
-row per grid point: the parameter values, the features of :mod:`neuromix.analysis.features`
+row per grid point: the parameter values, the features of :mod:`neuromix.features`
 and the Lyapunov exponent per second) is written as Parquet or CSV, with a map picture per
 column.
 
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from neuromix.analysis.chaos import RENORM, twin_run
-from neuromix.analysis.features import FEATURES, features
+from neuromix.features import FEATURES, features
 from neuromix.engine.compiled import CompiledPatch
 from neuromix.engine.render import render_lanes
 from neuromix.graph.graph import Graph

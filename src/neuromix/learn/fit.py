@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neuromix.analysis.features import mono
+from neuromix.features import mono
 from neuromix.graph.graph import Graph, PatchError, Signal, nearest
 from neuromix.learn.losses import log_spectral_distance, snr_db, stft_loss
 from neuromix.errors import FitError  # noqa: F401  (raised here, caught by the CLI)

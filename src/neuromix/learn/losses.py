@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuromix.analysis.features import frames, mono
+from neuromix.features import frames, mono
 
 STFT_SIZES = (256, 1024, 4096)
 TOP_DB = 80.0

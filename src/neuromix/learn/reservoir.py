@@ -44,7 +44,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from neuromix.analysis.features import mono
+from neuromix.features import mono
 from neuromix.graph.graph import Graph, Node, Ref
 from neuromix.learn.losses import log_spectral_distance, mfcc_nrmse, snr_db
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuromix.analysis import features
+from neuromix import features
 from neuromix.analysis.plots import draw_spectrogram, draw_waveform, pyplot
 from neuromix.analysis.report.layout import COLUMN, layout
-from neuromix.analysis.features import embedding_delay
+from neuromix.features import embedding_delay
 from neuromix.analysis.report.measures import Neuron, feedback_pairs, neuron_like
 from neuromix.graph.graph import Edge, Graph, Signal
 from neuromix.nodes import get as node_type

@@ -32,7 +32,8 @@ from typing import Callable
 
 import numpy as np
 
-from neuromix.analysis import chaos, features
+from neuromix import features
+from neuromix.analysis import chaos
 from neuromix.engine.compiled import CompiledPatch
 from neuromix.engine.render import render
 from neuromix.graph.graph import Edge, Graph, Ref, Signal
