@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from neuromix.graph.graph import PatchError
+from neuromix.io import midi as midi_io
 from neuromix.io.atomic import finish, temporary_beside
 from neuromix.instrument.file import InputSpec
 
@@ -267,13 +268,11 @@ class MidiInputs:
     """MIDI CC, note pitch / velocity / gate and pitch bend from an input port."""
 
     def __init__(self, specs: list[InputSpec], bank: InputBank, say=print):
-        from neuromix.instrument.midi import open_input
-
         self.specs = [s for s in specs if s.source == "midi"]
         self.bank = bank
         self.held: list[int] = []
         port = next((s.options["port"] for s in self.specs if s.options.get("port")), None)
-        self.port, reason = open_input(port, self.handle)
+        self.port, reason = midi_io.open_input(port, self.handle)
         if self.port is None:
             say(f"{reason}; MIDI inputs keep their start values")
 

@@ -41,7 +41,7 @@ from neuromix.graph.graph import PatchError
 from neuromix.instrument import inputs as inputs_mod
 from neuromix.instrument import outputs as outputs_mod
 from neuromix.instrument.file import InstrumentSpec
-from neuromix.instrument.midi import MidiRecorder, MidiSink, open_output
+from neuromix.io.midi import MidiRecorder, MidiSink, open_output
 
 class Instrument:
     """A running instrument: its compiled network, input sources and outputs.
