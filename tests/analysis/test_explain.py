@@ -8,6 +8,9 @@ import pytest
 
 import neuromix as nm
 from neuromix.analysis import explain as ex
+from neuromix.graph.patchfile import load_graph
+from neuromix.instrument.file import load
+from neuromix.instrument.inputs import gesture
 from neuromix.nodes.activations import ACTIVATIONS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -138,7 +141,7 @@ def rebuilt_exactly(report, ids):
 
 
 def test_nlc_genie_is_explained_neuron_by_neuron():
-    report = ex.explain_file(ROOT / "examples" / "nlc_genie.yaml", seconds=0.3)
+    report = ex.explain(load_graph(ROOT / "examples" / "nlc_genie.yaml"), seconds=0.3)
     assert set(report.neurons) == {"n1", "n2", "n3"}
     rebuilt_exactly(report, ["n1", "n2", "n3"])
     assert report.neurons["n1"].summary.startswith("NLC neuron: its comparator holds it")
@@ -186,7 +189,8 @@ def test_a_weight_driven_by_a_signal_is_shown_over_time(tmp_path):
 
 
 def test_an_instrument_is_explained_through_its_replay():
-    report = ex.explain_file(ROOT / "examples" / "instruments" / "wekinator_compatible.yaml")
+    spec = load(ROOT / "examples" / "instruments" / "wekinator_compatible.yaml")
+    report = ex.explain_instrument(spec, gesture(spec))
     assert {"h1", "h2", "out", "taught"} <= set(report.neurons)
     assert "wekinator_compatible.csv" in report.source and report.lyapunov is None
     rebuilt_exactly(report, ["h1", "h2", "out"])

@@ -42,10 +42,11 @@ from pathlib import Path
 
 import numpy as np
 
-from neuromix.analysis.chaos import RENORM, twin_run
-from neuromix.features import FEATURES, features
+from neuromix.analysis.chaos import parse_range
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.lyapunov import RENORM, twin_run
 from neuromix.engine.render import render_lanes
+from neuromix.features import FEATURES, features
 from neuromix.graph.graph import Graph
 from neuromix.errors import SweepError  # noqa: F401  (raised here, caught by the CLI)
 
@@ -67,8 +68,6 @@ class Axis:
     @classmethod
     def parse(cls, text: str) -> "Axis":
         """``"a.w.b=-3:3:64"`` (64 values from -3 to 3) or ``"a.w.b=1.5"``."""
-        from neuromix.analysis.chaos import parse_range
-
         return cls(*parse_range(text))
 
 

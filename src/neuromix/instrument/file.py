@@ -30,6 +30,7 @@ neuromix.errors.PatchError: line 2: input 'x': unknown source 'mose' (did you me
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,15 @@ class InstrumentSpec:
 
 
 # -- reading ---------------------------------------------------------------------------------
+def is_instrument_file(path) -> bool:
+    """Whether a file is an instrument file (a top-level ``instrument:`` key)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"^instrument\s*:", text, re.MULTILINE) is not None
+
+
 def load(path) -> InstrumentSpec:
     """Read and validate an instrument file; PatchError (with file and line) if it is bad."""
     path = Path(path)

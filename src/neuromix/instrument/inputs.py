@@ -42,7 +42,7 @@ import numpy as np
 from neuromix.graph.graph import PatchError
 from neuromix.io import midi as midi_io
 from neuromix.io.atomic import finish, temporary_beside
-from neuromix.instrument.file import InputSpec
+from neuromix.instrument.file import InputSpec, InstrumentSpec
 
 MOUSE_BUTTONS = {1: "left", 2: "middle", 3: "right"}
 
@@ -145,6 +145,23 @@ class Replay:
                 if live is None or not live[i]:
                     values[i] = v
             self.pos += 1
+
+
+def gesture(spec: InstrumentSpec, seconds: float | None = None) -> np.ndarray:
+    """An instrument's input values tick by tick as its ``replay`` plays them: one row per
+    control tick, one column per input, for ``seconds`` (default: the gesture's length plus one
+    second). Without a replay the inputs stay at their initial values."""
+    names = [s.name for s in spec.inputs]
+    bank = InputBank(names, [s.initial for s in spec.inputs])
+    replay = Replay(spec.replay, names, spec.rate) if spec.replay else None
+    ticks = int(round(seconds * spec.rate)) if seconds is not None else (
+        (replay.end_tick if replay else 0) + spec.rate)
+    values = np.empty((ticks, len(names)))
+    for tick in range(ticks):
+        if replay is not None:
+            replay.apply(tick, bank.values)
+        values[tick] = bank.values
+    return values
 
 
 # -- pygame: mouse and joystick --------------------------------------------------------------

@@ -33,8 +33,8 @@ from typing import Callable
 import numpy as np
 
 from neuromix import features
-from neuromix.analysis import chaos
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.lyapunov import GONE, RENORM
 from neuromix.engine.render import render
 from neuromix.graph.graph import Edge, Graph, Ref, Signal
 from neuromix.nodes import get as node_type
@@ -93,9 +93,9 @@ def value_over_time(value, slot: str, nid: str, signals, delays) -> np.ndarray |
     return float(value)
 
 
-def lyapunov_floor(sr: float, renorm: int = chaos.RENORM) -> float:
+def lyapunov_floor(sr: float, renorm: int = RENORM) -> float:
     """The most negative exponent (per second) the estimator can report: a disturbance gone."""
-    return math.log(chaos.GONE) / renorm * sr
+    return math.log(GONE) / renorm * sr
 
 
 @dataclass
