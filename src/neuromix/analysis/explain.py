@@ -43,6 +43,7 @@ from neuromix.engine.lyapunov import Lyapunov, lyapunov
 from neuromix.graph.graph import Edge, Graph
 from neuromix.graph.plan import plan_graph
 from neuromix.io.atomic import write_text
+from neuromix.analysis.plots import pyplot
 
 
 @dataclass
@@ -75,8 +76,6 @@ class Report:
 
     def close(self) -> None:
         """Free the figures."""
-        from neuromix.analysis.plots import pyplot
-
         plt = pyplot()
         for fig in self.figures.values():
             plt.close(fig)

@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuromix.features import embedding_delay
+from neuromix.io.atomic import write_with
+
 
 DB_RANGE = 90.0  # dynamic range shown in spectrograms
 
@@ -149,8 +152,6 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     ...     os.path.getsize(os.path.join(folder, "q.png")) > 1000
     True
     """
-    from neuromix.features import embedding_delay
-
     plt = pyplot()
     x = as_channels(audio).mean(axis=1)
     fig = plt.figure(figsize=(12, 5), constrained_layout=True)
@@ -200,8 +201,6 @@ def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
 
 def save_figure(fig, path, dpi: int = 90) -> None:
     """Write a figure as PNG, atomically (see :mod:`neuromix.io.atomic`), and close it."""
-    from neuromix.io.atomic import write_with
-
     try:
         write_with(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
     finally:

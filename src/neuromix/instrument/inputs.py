@@ -43,6 +43,7 @@ from neuromix.graph.graph import PatchError
 from neuromix.io import midi as midi_io
 from neuromix.io.atomic import finish, temporary_beside
 from neuromix.instrument.file import InputSpec, InstrumentSpec
+from neuromix.io.osc import Listener, Reporter
 
 MOUSE_BUTTONS = {1: "left", 2: "middle", 3: "right"}
 
@@ -340,8 +341,6 @@ class OscInputs:
 
     def __init__(self, specs: list[InputSpec], bank: InputBank, say=print,
                  extra: dict[int, dict] | None = None, host: str = "127.0.0.1"):
-        from neuromix.io.osc import Listener, Reporter
-
         self.bank = bank
         self.servers = []
         self.report = Reporter(say, "OSC in")

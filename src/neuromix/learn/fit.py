@@ -36,6 +36,9 @@ from neuromix.features import mono
 from neuromix.graph.graph import Graph, PatchError, Signal, nearest
 from neuromix.learn.losses import log_spectral_distance, snr_db, stft_loss
 from neuromix.errors import FitError  # noqa: F401  (raised here, caught by the CLI)
+from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.render import render_lanes
+from neuromix.nodes import get
 
 
 
@@ -51,8 +54,6 @@ class FitResult:
 
 def address_bounds(graph: Graph, address: str) -> tuple[float, float, float]:
     """(current value, lowest, highest) of a parameter address of ``graph``; FitError if none."""
-    from neuromix.nodes import get
-
     node_id, _, rest = address.partition(".")
     node = graph.nodes.get(node_id)
     if node is None:
@@ -116,8 +117,6 @@ def set_address(graph: Graph, address: str, value: float) -> None:
 
 def render_chunks(patches: list, frames: int, pool: ThreadPoolExecutor | None) -> np.ndarray:
     """Render each compiled patch (a chunk of lanes) from reset: (lanes, frames), channels mixed."""
-    from neuromix.engine.render import render_lanes
-
     def one(c):
         return render_lanes(c, frames).mean(axis=2)
 
@@ -130,8 +129,6 @@ class LaneEvaluator:
 
     def __init__(self, graph: Graph, addresses: list[str], target: np.ndarray, lanes: int,
                  time_weight: float, threads: int):
-        from neuromix.engine.compiled import CompiledPatch
-
         self.graph, self.addresses, self.target = graph, addresses, target
         self.time_weight = time_weight
         first = CompiledPatch(graph, lanes=1)

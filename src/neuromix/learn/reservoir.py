@@ -47,6 +47,9 @@ import numpy as np
 from neuromix.features import mono
 from neuromix.graph.graph import Graph, Node, Ref
 from neuromix.learn.losses import log_spectral_distance, mfcc_nrmse, snr_db
+from neuromix.graph.patchfile import save
+from neuromix.io.atomic import temporary_beside
+from neuromix.nodes._registry import FilePath
 
 GRID = {"leak": (0.02, 0.05, 0.2), "radius": (0.9,), "feedback": (1.0, 3.0),
         "ridge": (0.1, 10.0), "noise": (1e-3, 1e-2)}
@@ -165,10 +168,6 @@ class Reservoir:
     def save(self, path) -> None:
         """Write the reservoir as a patch file (atomically), its settings in the header; the
         weights go inline up to INLINE neurons, else to ``<patch>.npz`` beside it."""
-        from neuromix.graph.patchfile import save
-        from neuromix.io.atomic import temporary_beside
-        from neuromix.nodes._registry import FilePath
-
         path = Path(path)
         weights = None
         if len(self.bias) > INLINE:

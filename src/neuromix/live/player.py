@@ -32,15 +32,16 @@ from neuromix.engine.compiled import CompiledPatch
 from neuromix.live.audio import LiveError, open_output
 from neuromix.live.changes import RESET, ChangeQueue
 from neuromix.live.engine import LiveEngine, Swap
+from neuromix.graph.graph import Graph
+from neuromix.graph.patchfile import load_graph
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+from neuromix.live.record import ChangesFile, Recorder
 
 __all__ = ["LiveError", "Player", "play"]
 
 
 def as_graph(patch):
     """A Graph from a patch file path, a ``Patch`` or a ``Graph``."""
-    from neuromix.graph.graph import Graph
-    from neuromix.graph.patchfile import load_graph
-
     if isinstance(patch, Graph):
         return patch
     if hasattr(patch, "graph"):
@@ -123,8 +124,6 @@ class Player:
         """Open the output and start playing (the recording too); LiveError if it cannot."""
         self.output = open_output(self.engine, self.audio, self.device, self.latency)
         if self.record_path is not None:
-            from neuromix.live.record import ChangesFile, Recorder
-
             sr = self.engine.compiled.sr
             self.recorder = Recorder(self.record_path, sr, self.engine.channels)
             self.changes_file = ChangesFile(self.record_path, sr, self.engine.blocksize)
@@ -178,8 +177,6 @@ class Player:
         self.stop()
 
     def _housekeeping(self) -> None:
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
-
         realtime_priority(CONTROL_PRIORITY)
         while not self._stop.wait(0.02):
             self._drain()

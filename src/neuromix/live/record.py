@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from neuromix.io.atomic import finish, temporary_beside
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
 
 class Recorder:
@@ -73,8 +74,6 @@ class Recorder:
         self.saved = s
 
     def _run(self) -> None:
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
-
         realtime_priority(CONTROL_PRIORITY)
         while not self._stop:
             self._wake.wait(0.05)

@@ -39,6 +39,8 @@ from neuromix.engine.render import render
 from neuromix.graph.graph import Edge, Graph, Ref, Signal
 from neuromix.nodes import get as node_type
 from neuromix.nodes.activations import ACTIVATIONS
+from neuromix.graph.plan import strongly_connected
+from neuromix.nodes.learners import net_shape
 
 NEURON_CATEGORIES = ("neurons", "learning")  # registry categories whose nodes get explained
 SLOPE_H = 1e-4  # step for the numerical slope of a transfer curve
@@ -237,8 +239,6 @@ def analyse(graph: Graph, nid: str, signals, delays, loops: set[str]) -> Neuron:
         neuron = Neuron(act=acts if isinstance(acts, str) else "/".join(acts), inputs=inputs,
                         bias_share=bias_share, **base)
         if node.type == "learner_net":
-            from neuromix.nodes.learners import net_shape
-
             neuron.layers = net_shape(node)[0]
     if f"{nid}.error" in signals:
         neuron.error = signals[f"{nid}.error"]
@@ -249,8 +249,6 @@ def analyse(graph: Graph, nid: str, signals, delays, loops: set[str]) -> Neuron:
 
 def loop_members(graph: Graph, edges: list[Edge]) -> set[str]:
     """Nodes that lie on a feedback loop (a cycle of the graph)."""
-    from neuromix.graph.plan import strongly_connected
-
     ids = list(graph.nodes)
     succ = {nid: set() for nid in ids}
     for e in edges:

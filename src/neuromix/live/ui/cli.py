@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 
+from neuromix.live.ui.server import LiveView, open_browser
+
 DEFAULT_PORT = 8765
 
 
@@ -47,8 +49,6 @@ def port(args) -> int:
 def start(source, args, say=print):
     """Serve the view of ``source`` (a player, or an instrument's source), say its URL and open
     a browser where there is a display unless --no-browser; returns the view (a control)."""
-    from neuromix.live.ui.server import LiveView, open_browser
-
     view = LiveView(source, port(args))
     say(f"UI on {view.url}")
     if not args.no_browser:

@@ -33,6 +33,7 @@ from neuromix import _config
 from neuromix.graph.graph import WEIGHT_LIMIT, Ref, Signal
 from neuromix.nodes import get as node_type
 from neuromix.nodes.activations import ACTIVATIONS
+from neuromix.graph.midimap import param_ranges
 
 NEURON_CATEGORIES = ("neurons", "learning")  # registry categories lit by their output
 MAX_COLUMNS = 12  # a deeper graph folds its layers into this many columns
@@ -120,8 +121,6 @@ def _curve(node, values: dict) -> dict | None:
 
 def describe(compiled, generation: int = 0) -> dict:
     """The page's picture of a compiled patch (JSON-ready)."""
-    from neuromix.graph.midimap import param_ranges
-
     graph, kernel = compiled.graph, compiled.kernel
     plan = kernel.plan
     slots = {s.name: i for i, s in enumerate(kernel.layout.state)}

@@ -45,6 +45,8 @@ from neuromix import _config
 from neuromix.live.ui.lyapunov import Estimator
 from neuromix.live.ui.model import FFT_FRAMES, Frames, describe
 from neuromix.live.ui.snapshot import Snapshots
+from neuromix.errors import LiveError
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
 HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY = 4096  # bytes a control request may carry
@@ -85,8 +87,6 @@ class LiveView:
     """Serves the browser view of ``player`` (a control: ``close()``, ``counts()``)."""
 
     def __init__(self, player, port: int = 8765, rate: float = _config.UI_RATE):
-        from neuromix.live.audio import LiveError
-
         self.player, self.rate = player, float(rate)
         self.token = secrets.token_urlsafe(18)
         self.files = static_files()
@@ -299,7 +299,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._common()
         self.end_headers()
         self.close_connection = True
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
         # like the other control threads: while it holds the GIL it must not be preempted
         # by other programs (the callback would wait for it)
