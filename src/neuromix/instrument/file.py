@@ -48,8 +48,24 @@ TOP_LEVEL = ("instrument", "rate", "seed", "inputs", "network", "outputs", "play
              "midi", "window", "learn")
 LEARN_KEYS = ("inputs", "outputs", "hidden", "activations", "learning_rate", "epochs", "seed",
               "validation", "patience", "record_rate", "examples", "model", "control_port")
-SOURCES = ("mouse", "joystick", "midi", "osc", "replay")
-OUTPUT_TYPES = ("notes", "cc", "bend", "osc", "param")
+SIGNAL_KEYS = ("from", "range", "to", "curve")
+INPUT_KEYS = {  # the keys of an input, by source (the reader and the JSON Schema use these)
+    "mouse": ("source", "axis", "button", "value"),
+    "joystick": ("source", "axis", "hat", "button", "device", "dead_zone", "value"),
+    "midi": ("source", "event", "number", "channel", "port", "value"),
+    "osc": ("source", "address", "index", "port", "range", "value"),
+    "replay": ("source", "value"),
+}
+SOURCES = tuple(INPUT_KEYS)
+OUTPUT_KEYS = {  # the keys of an output, by type
+    "notes": ("type", "pitch", "notes", "scale", "root", "trigger", "gate", "clock", "velocity",
+              "duration", "polyphony", "channel"),
+    "cc": ("type", "number", "bits", "channel", "rate") + SIGNAL_KEYS,
+    "bend": ("type", "channel", "rate") + SIGNAL_KEYS,
+    "osc": ("type", "preset", "host", "port", "address", "values", "rate"),
+    "param": ("type", "address") + SIGNAL_KEYS,
+}
+OUTPUT_TYPES = tuple(OUTPUT_KEYS)
 SCALES = {
     "chromatic": tuple(range(12)),
     "major": (0, 2, 4, 5, 7, 9, 11),
@@ -61,7 +77,6 @@ TRIGGERS = ("change", "gate", "clock")
 MIDI_EVENTS = ("cc", "pitch", "velocity", "gate", "bend")
 WEKINATOR = {"host": "127.0.0.1", "port": 12000, "address": "/wek/outputs"}
 WEKINATOR_INPUT_PORT = 6448
-SIGNAL_KEYS = ("from", "range", "to", "curve")
 
 
 @dataclass
@@ -307,7 +322,7 @@ class _Reader:
         return result
 
     def input_mouse(self, spec, where):
-        self.keys(spec, ("source", "axis", "button", "value"), where)
+        self.keys(spec, INPUT_KEYS["mouse"], where)
         if ("axis" in spec) == ("button" in spec):
             raise PatchError(f"{where}: a mouse input takes 'axis: x|y' or 'button: "
                              f"left|middle|right'", line=_line(spec))
@@ -318,7 +333,7 @@ class _Reader:
         return opts, float(self.number(spec, "value", 0.5 if "axis" in spec else 0.0, 0, 1, where))
 
     def input_joystick(self, spec, where):
-        self.keys(spec, ("source", "axis", "hat", "button", "device", "dead_zone", "value"), where)
+        self.keys(spec, INPUT_KEYS["joystick"], where)
         kinds = [k for k in ("axis", "hat", "button") if k in spec]
         if len(kinds) != 1 and kinds != ["axis", "hat"]:
             raise PatchError(f"{where}: a joystick input takes 'axis: N', 'button: N' or "
@@ -338,7 +353,7 @@ class _Reader:
         return opts, float(self.number(spec, "value", 0.0, -1, 1, where))
 
     def input_midi(self, spec, where):
-        self.keys(spec, ("source", "event", "number", "channel", "port", "value"), where)
+        self.keys(spec, INPUT_KEYS["midi"], where)
         event = self.choice(spec, "event", "cc", MIDI_EVENTS, where)
         opts = {"event": event, "port": spec.get("port"),
                 "channel": spec.get("channel") and self.number(spec, "channel", 1, 1, 16, where,
@@ -351,7 +366,7 @@ class _Reader:
         return opts, float(self.number(spec, "value", 0.0, lo, 1, where))
 
     def input_osc(self, spec, where):
-        self.keys(spec, ("source", "address", "index", "port", "range", "value"), where)
+        self.keys(spec, INPUT_KEYS["osc"], where)
         address = spec.get("address", "/wek/inputs")
         if not isinstance(address, str) or not address.startswith("/"):
             raise PatchError(f"{where}: 'address' must start with '/', not {address!r}",
@@ -364,7 +379,7 @@ class _Reader:
         return opts, float(self.number(spec, "value", 0.0, -1e9, 1e9, where))
 
     def input_replay(self, spec, where):
-        self.keys(spec, ("source", "value"), where)
+        self.keys(spec, INPUT_KEYS["replay"], where)
         return {}, float(self.number(spec, "value", 0.0, -1e9, 1e9, where))
 
     def learn(self, section, inputs) -> LearnSpec:
@@ -555,8 +570,7 @@ class _Reader:
         return self.number(spec, "channel", 1, 1, 16, where, integer=True)
 
     def output_notes(self, spec, where, play):
-        self.keys(spec, ("type", "pitch", "notes", "scale", "root", "trigger", "gate", "clock",
-                         "velocity", "duration", "polyphony", "channel"), where)
+        self.keys(spec, OUTPUT_KEYS["notes"], where)
         if "pitch" not in spec:
             raise PatchError(f"{where}: notes need 'pitch: <signal>'", line=_line(spec))
         out: dict[str, Any] = {"channel": self.channel(spec, where)}
@@ -614,7 +628,7 @@ class _Reader:
         return out
 
     def output_cc(self, spec, where, play):
-        self.keys(spec, ("type", "number", "bits", "channel", "rate") + SIGNAL_KEYS, where)
+        self.keys(spec, OUTPUT_KEYS["cc"], where)
         bits = self.choice(spec, "bits", 7, (7, 14), where)
         if "number" not in spec:
             raise PatchError(f"{where}: a CC output needs 'number'", line=_line(spec))
@@ -624,13 +638,13 @@ class _Reader:
                 "rate": float(self.number(spec, "rate", 100, 0.1, 4000, where))}
 
     def output_bend(self, spec, where, play):
-        self.keys(spec, ("type", "channel", "rate") + SIGNAL_KEYS, where)
+        self.keys(spec, OUTPUT_KEYS["bend"], where)
         return {"signal": self._inline_signal(spec, where, (-1.0, 1.0)),
                 "channel": self.channel(spec, where),
                 "rate": float(self.number(spec, "rate", 100, 0.1, 4000, where))}
 
     def output_osc(self, spec, where, play):
-        self.keys(spec, ("type", "preset", "host", "port", "address", "values", "rate"), where)
+        self.keys(spec, OUTPUT_KEYS["osc"], where)
         preset = self.choice(spec, "preset", None, (None, "wekinator"), where)
         base = WEKINATOR if preset else {}
         if not preset and "address" not in spec:
@@ -654,7 +668,7 @@ class _Reader:
                 "rate": float(self.number(spec, "rate", 50, 0.1, 4000, where))}
 
     def output_param(self, spec, where, play):
-        self.keys(spec, ("type", "address") + SIGNAL_KEYS, where)
+        self.keys(spec, OUTPUT_KEYS["param"], where)
         if play is None:
             raise PatchError(f"{where}: a param output needs an audio patch: 'play: patch.yaml'",
                              line=_line(spec))
