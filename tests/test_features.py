@@ -67,7 +67,7 @@ def test_pitch_is_the_period_the_waveform_repeats_at():
 
     import neuromix as nm
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     x = nm.load(root / "examples" / "dual_neuron.yaml").render(seconds=2.0)[:, 0]
     sr = 48000
     n = np.arange(sr // 2, sr)
