@@ -1,7 +1,8 @@
 """The patch graph as plain data: nodes, their parameters and inputs, and the outputs.
 
-Nothing here computes audio or imports numba. A :class:`Graph` round-trips to a patch file
-and is what the compiler and the reference interpreter read.
+Nothing here computes audio; the node registry (the floor below) says what a valid node is.
+A :class:`Graph` round-trips to a patch file and is what the compiler and the reference
+interpreter read.
 
 Examples
 --------
