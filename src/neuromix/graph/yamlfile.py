@@ -136,6 +136,8 @@ def plain(value) -> Any:
 def with_lines(mapping, sub: dict):
     """``sub`` (a part of ``mapping``'s entries, or entries derived from them) as a mapping
     that keeps ``mapping``'s line marks, so :func:`line_of` still finds them."""
+    from ruamel.yaml.comments import CommentedMap  # see _composer
+
     result = CommentedMap(sub)
     result.lc.data = {k: v for k, v in mapping.lc.data.items() if k in sub}
     result.lc.line, result.lc.col = mapping.lc.line, mapping.lc.col
