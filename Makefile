@@ -27,6 +27,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/neuromix nodes --markdown > docs/nodes.md
+	$(BIN)/python tools/patch_stub.py
 	$(BIN)/python tools/docsite.py -o site
 
 clean:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neuromix as nm
-from neuromix.analysis.chaos import lyapunov
+from neuromix.engine.lyapunov import lyapunov
 from neuromix.commands.demo import is_patch
 from neuromix.commands.render import patch_seconds
 

@@ -104,7 +104,6 @@ def draw_node_picture(nt, path: Path) -> bool:
         audio = patch.render(seconds=seconds, input=heard)  # a sine is what audio_in hears
     except (NeuromixError, TypeError, ValueError, KeyError):
         return False
-    audio = audio.reshape(len(audio), -1)
     t = np.arange(len(audio)) / PICTURE_SR
     fig, ax = plt.subplots(figsize=(5.0, 1.6), dpi=80)
     ports = nt.output_ports(patch.graph.nodes["shown"])

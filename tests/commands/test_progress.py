@@ -11,6 +11,7 @@ import pytest
 from neuromix.cli import main
 from neuromix.commands._args import Working
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.lyapunov import RENORM
 from neuromix.engine.render import PROGRESS_FROM, render_to_file
 from neuromix.graph.patchfile import load_graph
 
@@ -62,7 +63,7 @@ def test_bifurcation_in_chunks_equals_one_run(tmp_path):
     saved = command.CHUNK_SAMPLES
     command.CHUNK_SAMPLES = 2 * int((0.02 + command.TRANSIENT) * graph.sr)  # two values a chunk
     try:
-        chunked = command._bifurcation(graph, args, chaos.RENORM)
+        chunked = command._bifurcation(graph, args, RENORM)
     finally:
         command.CHUNK_SAMPLES = saved
     whole = chaos.bifurcation(graph, "a.w.b", np.linspace(0, 2, 5), seconds=0.02,

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuromix.analysis.features import frames
+from neuromix.features import embedding_delay, frames
+from neuromix.io.atomic import write_with
 
 DB_RANGE = 90.0  # dynamic range shown in spectrograms
 
@@ -150,8 +151,6 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     ...     os.path.getsize(os.path.join(folder, "q.png")) > 1000
     True
     """
-    from neuromix.analysis.features import embedding_delay
-
     plt = pyplot()
     x = as_channels(audio).mean(axis=1)
     fig = plt.figure(figsize=(12, 5), constrained_layout=True)
@@ -244,8 +243,6 @@ def compare_spectra(target, output, sr: float, path, title: str | None = None,
 
 def save_figure(fig, path, dpi: int = 90) -> None:
     """Write a figure as PNG, atomically (see :mod:`neuromix.io.atomic`), and close it."""
-    from neuromix.io.atomic import write_with
-
     try:
         write_with(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
     finally:

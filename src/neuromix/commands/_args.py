@@ -209,11 +209,9 @@ class Deprecated(argparse.Action):
 # -- applying them -------------------------------------------------------------------------
 def apply_render(graph, args) -> None:
     """Put ``--sr``, ``--seed`` and every ``--set`` into ``graph`` (UsageError if one fails)."""
-    # imported here, as commands import the library in run(): start-up stays fast (neuromix.cli)
-    from neuromix.compiler.codegen import build_layout
-    from neuromix.compiler.passes import plan_graph
-    from neuromix.errors import FitError
-    from neuromix.graph.graph import nearest
+    # imported here, as commands import the library in run() (see neuromix.commands: 0.17 s)
+    from neuromix.errors import FitError, nearest
+    from neuromix.graph.addresses import parameters
     from neuromix.learn.fit import address_bounds, set_address
 
     if args.sr is not None:
@@ -222,7 +220,7 @@ def apply_render(graph, args) -> None:
         graph.seed = args.seed
     if not args.set:
         return
-    addresses = [address for address, _ in build_layout(plan_graph(graph))[0].params]
+    addresses = [address for address, _ in parameters(graph)]
     for address, value in args.set:
         if address not in addresses:
             hint = nearest(address, addresses)

@@ -15,8 +15,10 @@ Example: neuromix learn fit examples/dual_neuron.yaml target.wav --param a.bias 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from neuromix.commands import _args
+from neuromix.errors import PatchError
 
 MAX_SAMPLES = 1 << 16  # points of the global stage: more is a typo, not a wish
 NEURONS, RESERVOIRS = 200, 2
@@ -144,10 +146,6 @@ def _common(parser) -> None:
 def read_target(path: str):
     """(mono samples, sample rate) of an audio file; PatchError with the file name if bad."""
     import soundfile as sf
-
-    from neuromix.graph.graph import PatchError
-
-    from pathlib import Path
 
     if not Path(path).is_file():
         raise PatchError("no such audio file", file=path)

@@ -46,7 +46,8 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.compiler.jit import SOUNDS_LINE
-from neuromix.compiler.passes import Plan, plan_graph
+from neuromix.graph.addresses import node_parameters
+from neuromix.graph.plan import Plan, plan_graph
 from neuromix.graph.graph import Edge, Node, Signal
 from neuromix.nodes import get as node_type
 from neuromix.nodes.activations import ACTIVATIONS
@@ -81,10 +82,6 @@ class Layout:
     @property
     def buffer_size(self) -> int:
         return sum(size for *_, size in self.buffers)
-
-    def add_param(self, address: str, value: float) -> int:
-        self.params.append((address, float(value)))
-        return len(self.params) - 1
 
     def add_params(self, addresses, values) -> int:
         """A contiguous block of parameters (a node's ParamArray); returns its offset."""
@@ -312,31 +309,9 @@ def build_layout(plan: Plan) -> tuple[Layout, dict]:
         nt = node_type(node.type)
         own: dict = {}
         ctx = EmitContext(node, graph.sr, graph.seed, idx)
-        for spec in nt.params:
-            value = node.params.get(spec.name, spec.default)
-            if isinstance(value, Signal) and value.is_wire:
-                pass  # a plain connection: the source's value itself, nothing to scale
-            elif isinstance(value, Signal):
-                scale, offset = value.gain()
-                own[("ps", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.scale", scale)
-                own[("po", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.offset", offset)
-            else:
-                own[("pc", spec.name)] = layout.add_param(f"{node.id}.{spec.name}", value)
-        for inp in node.inputs:
-            if nt.inputs != "weighted":
-                continue
-            if isinstance(inp.weight, Signal) and not inp.weight.is_wire:
-                scale, offset = inp.weight.gain()
-                own[("ws", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}.scale", scale)
-                own[("wo", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}.offset", offset)
-            elif isinstance(inp.weight, Signal):
-                pass  # the weight is the signal itself
-            else:
-                own[("wc", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}", inp.weight)
-        for arr in nt.arrays:
-            keys, values = arr.entries(node)
-            own[("a", arr.name)] = (layout.add_params([f"{node.id}.{k}" for k in keys], values),
-                                    len(keys))
+        for key, addresses, values in node_parameters(node):  # the graph's own addresses
+            offset = layout.add_params(addresses, values)
+            own[key] = (offset, len(addresses)) if key[0] == "a" else offset
         first = len(layout.state)
         for st in nt.state:
             init = st.init(ctx) if callable(st.init) else st.init

@@ -23,7 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from neuromix import __version__, _config
+from neuromix import _config
+from neuromix._config import __version__
 
 _LOADED: dict[str, object] = {}
 LIBRARY_HASH = hashlib.sha256(Path(__file__).with_name("approx.py").read_bytes()).hexdigest()

@@ -14,7 +14,7 @@ Examples
 >>> a.input(p.sine(110), 1.5); a.input(a, 0.9)
 >>> p.out(a)
 >>> import numpy as np
->>> bool(np.allclose(run_reference(p.graph, 64)[:, 0], p.render(frames=64), atol=1e-12))
+>>> bool(np.allclose(run_reference(p.graph, 64), p.render(frames=64), atol=1e-12))
 True
 """
 

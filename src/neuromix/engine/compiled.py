@@ -35,7 +35,7 @@ import numpy as np
 from neuromix import _config
 from neuromix.compiler.codegen import Kernel, generate
 from neuromix.compiler.jit import load_kernel
-from neuromix.compiler.passes import plan_graph
+from neuromix.graph.plan import plan_graph
 from neuromix.engine.notice import notice
 from neuromix.errors import UnknownNameError, UsageError
 from neuromix.graph.graph import Graph, nearest

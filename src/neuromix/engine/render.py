@@ -49,7 +49,7 @@ def blocks(total: int, block: int):
 def render(compiled: CompiledPatch, seconds: float | None = None, frames: int | None = None,
            block: int = _config.DEFAULT_BLOCK, reset: bool = True, input=None,
            loop: bool = False) -> np.ndarray:
-    """Render to memory: (frames,) for one channel, else (frames, channels). Lane 0 only.
+    """Render to memory: always (frames, channels), a mono patch too (``out[:, 0]``). Lane 0.
 
     ``input`` feeds the audio_in nodes: an array (frames,) or (frames, channels) at the
     patch's rate (looped with ``loop``), a function of the number of frames, or a feed; the
@@ -65,7 +65,7 @@ def render(compiled: CompiledPatch, seconds: float | None = None, frames: int | 
     for size, chunk in _chunks(compiled, n, block, feed):
         result[pos:pos + size] = chunk
         pos += size
-    return result[:, 0] if compiled.channels == 1 else result
+    return result
 
 
 def _chunks(compiled: CompiledPatch, n: int, block: int, feed=None):

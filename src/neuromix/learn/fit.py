@@ -42,11 +42,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from neuromix.analysis.features import mono
+from neuromix.features import mono
 from neuromix.graph.graph import Graph, PatchError, Signal, nearest
 from neuromix.learn.confidence import Confidence, Run, judge
 from neuromix.learn.losses import StftLoss, log_spectral_distance, snr_db
 from neuromix.errors import FitError  # noqa: F401  (raised here, caught by the CLI)
+from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.render import render_lanes
+from neuromix.nodes import get
 
 SPAN = 3.0  # default search range: the starting value ± 3 times its size (at least 1)
 SEPARATION = 0.1  # restarts start at least this far apart (of the unit box, on some axis)
@@ -68,8 +71,6 @@ class FitResult:
 
 def address_bounds(graph: Graph, address: str) -> tuple[float, float, float]:
     """(current value, lowest, highest) of a parameter address of ``graph``; FitError if none."""
-    from neuromix.nodes import get
-
     node_id, _, rest = address.partition(".")
     node = graph.nodes.get(node_id)
     if node is None:
@@ -133,8 +134,6 @@ def set_address(graph: Graph, address: str, value: float) -> None:
 
 def render_chunks(patches: list, frames: int, pool: ThreadPoolExecutor | None) -> np.ndarray:
     """Render each compiled patch (a chunk of lanes) from reset: (lanes, frames), channels mixed."""
-    from neuromix.engine.render import render_lanes
-
     def one(c):
         return render_lanes(c, frames).mean(axis=2)
 
@@ -147,8 +146,6 @@ class LaneEvaluator:
 
     def __init__(self, graph: Graph, addresses: list[str], target: np.ndarray, lanes: int,
                  time_weight: float, threads: int):
-        from neuromix.engine.compiled import CompiledPatch
-
         self.graph, self.addresses, self.target = graph, addresses, target
         self.scorer = StftLoss(target, time_weight)
         first = CompiledPatch(graph, lanes=1)

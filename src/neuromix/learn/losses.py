@@ -29,6 +29,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from neuromix.features import frames, mono
 
 STFT_SIZES = (256, 1024, 4096)
 TOP_DB = 80.0
@@ -96,11 +97,13 @@ def stft_loss(candidates: np.ndarray, target: np.ndarray, time_weight: float = 0
 
 def log_spectral_distance(output: np.ndarray, target: np.ndarray, sr: float,
                           size: int = 2048) -> float:
-    """Mean over frames of the RMS difference of the dB power spectra (in dB)."""
+    """Mean over frames of the RMS difference of the dB power spectra (in dB); a render's
+    (frames, channels) is heard as the mean of its channels."""
+    output, target = mono(output), mono(target)
     n = min(len(output), len(target))
     size = min(size, n)
-    p_out = magnitudes(np.asarray(output, float)[:n], size, size // 2) ** 2
-    p_ref = magnitudes(np.asarray(target, float)[:n], size, size // 2) ** 2
+    p_out = magnitudes(output[:n], size, size // 2) ** 2
+    p_ref = magnitudes(target[:n], size, size // 2) ** 2
     floor = p_ref.max() * 10 ** (-TOP_DB / 10) + 1e-30
     diff = 10 * np.log10(np.maximum(p_out, floor)) - 10 * np.log10(np.maximum(p_ref, floor))
     return float(np.mean(np.sqrt(np.mean(diff ** 2, axis=1))))
@@ -131,10 +134,11 @@ def mel_filterbank(sr: float, n_fft: int = MFCC_FFT, n_mels: int = N_MELS,
 
 
 def mfcc(x: np.ndarray, sr: float) -> np.ndarray:
-    """MFCCs 1..19 (c0 dropped) of ``x``: (19, frames), as the reservoir measure defines."""
+    """MFCCs 1..19 (c0 dropped) of ``x`` (channels averaged): (19, frames), as the reservoir
+    measure defines."""
     from scipy.fft import dct
 
-    x = np.asarray(x, float)
+    x = mono(x)
     padded = np.pad(x, MFCC_FFT // 2, mode="reflect" if len(x) > MFCC_FFT // 2 else "constant")
     power = magnitudes(padded, MFCC_FFT, MFCC_HOP) ** 2
     mel = power @ mel_filterbank(sr).T

@@ -57,9 +57,12 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from neuromix.analysis.features import mono, spectral_centroid
+from neuromix.features import mono, spectral_centroid
 from neuromix.graph.graph import Graph, Input, Node, Ref
+from neuromix.graph.patchfile import save
+from neuromix.io.atomic import temporary_beside
 from neuromix.learn.losses import continuation, log_spectral_distance, mfcc, snr_db
+from neuromix.nodes._registry import FilePath
 from neuromix.nodes.noise import seed_for
 
 GRID = {"leaks": ((0.3, 1.0), (0.05, 0.2, 1.0), (0.02, 0.1, 0.5)), "radius": (0.9,),
@@ -229,10 +232,6 @@ class Reservoir:
     def save(self, path) -> None:
         """Write the reservoir as a patch file (atomically), its settings in the header; the
         weights go inline up to INLINE neurons, else to ``<patch>.npz`` beside it."""
-        from neuromix.graph.patchfile import save
-        from neuromix.io.atomic import temporary_beside
-        from neuromix.nodes._registry import FilePath
-
         path = Path(path)
         weights = None
         if len(self.bias) > INLINE:

@@ -25,6 +25,9 @@ import threading
 
 import numpy as np
 
+from neuromix.graph.graph import address_range
+from neuromix.io.osc import Reporter
+
 RESET = -1  # the index that means "reset the patch's state" rather than a parameter
 
 
@@ -116,8 +119,6 @@ class Limits:
     """
 
     def __init__(self, player, say=print, what: str = "OSC"):
-        from neuromix.io.osc import Reporter
-
         self.player = player
         self.report = Reporter(say, what, done="clamped", noun="value")
         self._graph = None
@@ -128,8 +129,6 @@ class Limits:
         return self.report.count
 
     def clamp(self, address: str, value: float) -> float:
-        from neuromix.graph.graph import address_range
-
         graph = getattr(getattr(self.player, "compiled", None), "graph", None)
         if graph is None:
             return value

@@ -34,18 +34,20 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.engine.compiled import CompiledPatch
-from neuromix.live.audio import LiveError, open_output
+from neuromix.engine.feed import as_feed, check_feed
+from neuromix.graph.graph import Graph
+from neuromix.graph.patchfile import load_graph
+from neuromix.live.audio import CONTROL_PRIORITY, LiveError, open_output, realtime_priority
 from neuromix.live.changes import RESET, ChangeQueue
 from neuromix.live.engine import LiveEngine, Swap
+from neuromix.live.infeed import FileFeed
+from neuromix.live.record import ChangesFile, Recorder
 
 __all__ = ["LiveError", "Player", "play"]
 
 
 def as_graph(patch):
     """A Graph from a patch file path, a ``Patch`` or a ``Graph``."""
-    from neuromix.graph.graph import Graph
-    from neuromix.graph.patchfile import load_graph
-
     if isinstance(patch, Graph):
         return patch
     if hasattr(patch, "graph"):
@@ -132,8 +134,6 @@ class Player:
     # -- start and stop -------------------------------------------------------------------
     def start(self) -> "Player":
         """Open the output and start playing (the recording too); LiveError if it cannot."""
-        from neuromix.live.record import ChangesFile, Recorder
-
         try:
             self.output = open_output(self.engine, self.audio, self.device, self.latency,
                                       self.input_device)
@@ -212,8 +212,6 @@ class Player:
         self.stop()
 
     def _housekeeping(self) -> None:
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
-
         realtime_priority(CONTROL_PRIORITY)
         while not self._stop.wait(0.02):
             self._drain()
@@ -389,8 +387,6 @@ def _take(engine: LiveEngine, swap: Swap) -> None:
 def _feed(source, compiled: CompiledPatch):
     """The feed for a player's ``input``: a sound file (a path, read ahead on a thread and
     looping), an array (looping), a function of a number of frames, or a feed."""
-    from neuromix.engine.feed import as_feed, check_feed
-    from neuromix.live.infeed import FileFeed
 
     if isinstance(source, (str, Path)):
         feed = FileFeed(source, compiled.sr)

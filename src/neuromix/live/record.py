@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from neuromix.io.atomic import finish, temporary_beside
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
 
 class Recorder:
@@ -77,8 +78,6 @@ class Recorder:
         self.saved = s
 
     def _run(self) -> None:
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
-
         realtime_priority(CONTROL_PRIORITY)
         while not self._stop:
             self._wake.wait(0.05)

@@ -57,7 +57,7 @@ Examples
 >>> net = p.network(act="identity", w=[[0.0, 0.5], [0.5, 0.0]], state=[1.0, 0.0],
 ...                 readout=[[1.0, 1.0]], name="net")
 >>> p.out(net)
->>> p.render(frames=4).tolist()
+>>> p.render(frames=4)[:, 0].tolist()
 [0.5, 0.25, 0.125, 0.0625]
 """
 
@@ -70,7 +70,7 @@ import zipfile
 import numba
 import numpy as np
 
-from neuromix.graph.graph import PatchError, nearest
+from neuromix.errors import PatchError, nearest
 from neuromix.nodes._registry import (Buffer, FilePath, NodeType, Option, Param, ParamArray,
                                       State, register)
 from neuromix.nodes.activations import ACTIVATIONS

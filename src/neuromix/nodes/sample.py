@@ -33,8 +33,7 @@ from __future__ import annotations
 import os
 import sys
 
-from neuromix.errors import AudioFileError
-from neuromix.graph.graph import PatchError
+from neuromix.errors import AudioFileError, PatchError
 from neuromix.io import audiofile
 from neuromix.nodes._common import PREV, TRIG, rising
 from neuromix.nodes._registry import FilePath, NodeType, Option, Param, State, register

@@ -46,6 +46,7 @@ from neuromix import _config
 from neuromix.graph.graph import WEIGHT_LIMIT, Ref, Signal
 from neuromix.nodes import get as node_type
 from neuromix.nodes.activations import ACTIVATIONS
+from neuromix.graph.midimap import param_ranges
 
 NEURON_CATEGORIES = ("neurons", "learning")  # registry categories lit by their output
 MAX_COLUMNS = 12  # a deeper graph folds its layers into this many columns
@@ -205,8 +206,6 @@ def row_addresses(graph, nid: str, block: str, row: int) -> list[str]:
 
 def describe(compiled, generation: int = 0) -> dict:
     """The page's picture of a compiled patch (JSON-ready)."""
-    from neuromix.graph.midimap import param_ranges
-
     graph, kernel = compiled.graph, compiled.kernel
     plan = kernel.plan
     slots = {s.name: i for i, s in enumerate(kernel.layout.state)}

@@ -53,6 +53,8 @@ from neuromix.graph.graph import WEIGHT_LIMIT
 from neuromix.live.ui.lyapunov import Estimator
 from neuromix.live.ui.model import FFT_FRAMES, Frames, describe, row_addresses
 from neuromix.live.ui.snapshot import Snapshots
+from neuromix.errors import LiveError
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
 HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY = 4096  # bytes a control request may carry
@@ -361,7 +363,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._common()
         self.end_headers()
         self.close_connection = True
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
         # like the other control threads: while it holds the GIL it must not be preempted
         # by other programs (the callback would wait for it)
