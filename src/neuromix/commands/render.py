@@ -84,7 +84,7 @@ def open_input(graph, compiled, args):
     from neuromix.io.audiofile import SoundIn
 
     if args.input is not None and not compiled.inputs:
-        print(f"neuromix: the patch has no audio_in node: {args.input} is not heard",
+        print(f"warning: the patch has no audio_in node: {args.input} is not heard",
               file=sys.stderr)
         return contextlib.nullcontext()
     if not compiled.inputs:
