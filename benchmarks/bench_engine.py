@@ -45,7 +45,7 @@ from reference_loops import (  # noqa: E402
     REFERENCES, SEED, SR, build_dual, fused, fused_loop, neuromix_render, python_loop,
     strict_neuromix)
 from neuromix.compiler.codegen import generate  # noqa: E402
-from neuromix.compiler.passes import plan_graph  # noqa: E402
+from neuromix.graph.plan import plan_graph  # noqa: E402
 from neuromix.nodes.noise import seed_for  # noqa: E402
 
 NOISE_SEED = seed_for(SEED, "z")  # the one noise node of the reference patches (P1)

@@ -251,5 +251,6 @@ def strict_neuromix(patch: nm.Patch) -> CompiledPatch:
 
 
 def neuromix_render(compiled: CompiledPatch, frames: int) -> np.ndarray:
-    """Render with CompiledPatch.process in blocks of 4096, as an offline render does."""
-    return render(compiled, frames=frames, block=4096)
+    """Render with CompiledPatch.process in blocks of 4096, as an offline render does; the
+    reference patches are mono: their one channel, (frames,) like the hand loops."""
+    return render(compiled, frames=frames, block=4096)[:, 0]

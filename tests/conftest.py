@@ -9,3 +9,18 @@ os.environ.setdefault("NEUROMIX_CACHE", os.path.join(tempfile.gettempdir(), "neu
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))  # for `from helpers import ...`
+
+
+import pytest  # noqa: E402
+from helpers import STARTED  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left_behind():
+    """Whatever a test started through ``helpers.spawn`` and left running is killed after it."""
+    yield
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

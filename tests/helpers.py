@@ -1,7 +1,10 @@
-"""Helpers for tests: render a patch in blocks of a given size; write a file for a test."""
+"""Helpers for tests: render a patch in blocks of a given size; write a file for a test; start
+a process that Ctrl-C can stop and that no test leaves behind."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +54,19 @@ def chromium(args, tmp_path, budget_ms: int = 10000):
            "--no-first-run", f"--user-data-dir={tmp_path / 'chromium-profile'}",
            f"--virtual-time-budget={budget_ms}", *map(str, args)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+STARTED: list[subprocess.Popen] = []  # killed after each test by conftest's autouse fixture
+
+
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def spawn(args, **popen) -> subprocess.Popen:
+    """``subprocess.Popen(args)`` with SIGINT at its default whatever the test runner inherited
+    (pytest-xdist's workers and some CI shells ignore it, and a child inherits that), killed
+    after the test if it is still running."""
+    proc = subprocess.Popen([str(a) for a in args], preexec_fn=_sigint_default, **popen)
+    STARTED.append(proc)
+    return proc

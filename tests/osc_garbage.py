@@ -6,10 +6,11 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import signal
 import struct
 import subprocess
 import sys
+
+from helpers import spawn
 
 
 def message(address: bytes, tags: bytes = b",", payload: bytes = b"") -> bytes:
@@ -74,10 +75,8 @@ def hostile() -> list[bytes]:
 def neuromix_process(*args: str):
     """``python -m neuromix ARGS`` with SIGINT at its default and unbuffered output, killed
     when the test leaves it running (a failing test leaves no process behind)."""
-    proc = subprocess.Popen([sys.executable, "-m", "neuromix", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = spawn([sys.executable, "-m", "neuromix", *args], stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         yield proc
     finally:

@@ -17,4 +17,4 @@ def test_plain_loop_is_the_network(tmp_path, n):
     frames = 2000
     net = render(build(n, "float64", tmp_path).compile(exact=True), frames=frames)
     assert np.std(net) > 0.01  # a net that makes sound
-    np.testing.assert_allclose(net, plain(n, "float64", frames), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(net[:, 0], plain(n, "float64", frames), atol=1e-12, rtol=0)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neuromix as nm
-from neuromix.analysis.chaos import lyapunov
+from neuromix.engine.lyapunov import lyapunov
 from neuromix.commands.demo import is_patch
 from neuromix.commands.render import patch_seconds
 
@@ -73,3 +73,45 @@ def test_organism_is_chaotic_all_minute():
                     / "dual_neuron_organism.yaml").graph
     for start in (12.0, 27.0, 51.0):
         assert lyapunov(graph, seconds=2.0, transient=start).per_second > CHAOTIC, start
+
+
+def _heard(name: str) -> np.ndarray:
+    """The sound file an example patch names (its input: section), at 48 kHz."""
+    p = nm.Patch(sr=48000)
+    p.out(p.audio_in())
+    p.graph.extra["input"] = str(Path(__file__).resolve().parents[1] / "examples" / "sounds"
+                                 / name)
+    return p.render()
+
+
+def test_voice_example_rings_near_220_hz_and_dies_away_in_pauses():
+    """voice_through_dual_neuron keeps its word: while the voice speaks the pair's strongest
+    partial is near 220 Hz, and in the pause after 'Sound in.' it falls silent."""
+    sr = 48000
+    y = nm.load(Path(__file__).resolve().parents[1] / "examples"
+                / "voice_through_dual_neuron.yaml").render(seconds=1.1)
+    voice = _heard("voice.wav")
+    pause = slice(int(0.85 * sr), int(1.05 * sr))
+    assert np.sqrt(np.mean(voice[pause] ** 2)) < 1e-3  # the recording pauses there
+    assert np.std(y[pause], axis=0).max() < 0.01
+    speaking = y[int(0.1 * sr):int(0.7 * sr), 1]
+    spectrum = np.abs(np.fft.rfft((speaking - speaking.mean()) * np.hanning(len(speaking))))
+    strongest = np.fft.rfftfreq(len(speaking), 1 / sr)[np.argmax(spectrum)]
+    assert 200 < strongest < 240, strongest
+
+
+def test_learner_example_imitates_the_recorded_tone():
+    """learner_imitates_recording keeps its word: about 24 dB from the recording (at least 20)
+    over the last second of the tone."""
+    y = nm.load(Path(__file__).resolve().parents[1] / "examples"
+                / "learner_imitates_recording.yaml").render(seconds=2.9)[-48000:]
+    learned, target = y[:, 0], y[:, 1]
+    assert 10 * np.log10(np.sum(target ** 2) / np.sum((target - learned) ** 2)) >= 20.0
+
+
+def test_reservoir_live_has_the_spectral_radius_its_header_says():
+    from neuromix.nodes.network import summary
+
+    path = next(p for p in EXAMPLES if p.stem == "reservoir_live")
+    said = re.search(r"spectral radius ([0-9.]+)", header(path)).group(1)
+    assert f"spectral radius {said}," in summary(nm.load(path).graph.nodes["res"])

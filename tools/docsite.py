@@ -58,7 +58,8 @@ plugins:
 
 def node_picture_patch(nt):
     """A tiny patch that shows what node type ``nt`` does: its inputs fed with test signals
-    (a sine on audio inputs, a clock on triggers and gates), its outputs as channels."""
+    (a sine on audio inputs and on audio_in, a clock on triggers and gates), its outputs as
+    channels."""
     import neuromix as nm
 
     slow = nt.category in ("chaos", "control", "drums", "learning", "reverbs", "delays")
@@ -99,10 +100,10 @@ def draw_node_picture(nt, path: Path) -> bool:
 
     try:
         patch, seconds = node_picture_patch(nt)
-        audio = patch.render(seconds=seconds)
+        heard = np.sin(2 * np.pi * 110.0 * np.arange(int(seconds * PICTURE_SR)) / PICTURE_SR)
+        audio = patch.render(seconds=seconds, input=heard)  # a sine is what audio_in hears
     except (NeuromixError, TypeError, ValueError, KeyError):
         return False
-    audio = audio.reshape(len(audio), -1)
     t = np.arange(len(audio)) / PICTURE_SR
     fig, ax = plt.subplots(figsize=(5.0, 1.6), dpi=80)
     ports = nt.output_ports(patch.graph.nodes["shown"])

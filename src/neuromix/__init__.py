@@ -13,12 +13,11 @@ Examples
 >>> b.input(p.tri(165), 1.3); b.input(a, -1.4)
 >>> p.out(0.5 * (a + b))
 >>> p.render(seconds=0.01).shape
-(480,)
+(480, 1)
 """
 
-__version__ = "0.1.0"
-
-from neuromix.graph.api import Patch, load  # noqa: E402
-from neuromix.errors import NeuromixError, PatchError  # noqa: E402
+from neuromix._config import __version__
+from neuromix.errors import NeuromixError, PatchError
+from neuromix.patch import Patch, load
 
 __all__ = ["NeuromixError", "Patch", "PatchError", "load", "__version__"]

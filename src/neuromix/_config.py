@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__version__ = "0.1.0"  # neuromix.__version__; here so that every layer can read it
 DEFAULT_SR = 48000.0
 DEFAULT_BLOCK = 4096  # frames per kernel call when rendering offline
 BLOWUP_LIMIT = 1e15  # a state magnitude above this counts as blown up

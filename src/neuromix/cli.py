@@ -30,6 +30,7 @@ import signal
 import sys
 import threading
 
+import neuromix.commands
 from neuromix import __version__
 from neuromix.errors import NeuromixError
 
@@ -45,9 +46,7 @@ class Stopped(KeyboardInterrupt):
 
 
 def _commands():
-    import neuromix.commands as pkg
-
-    for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+    for mod in sorted(pkgutil.iter_modules(neuromix.commands.__path__), key=lambda m: m.name):
         if not mod.name.startswith("_"):
             yield mod.name.replace("_", "-"), importlib.import_module(f"neuromix.commands.{mod.name}")
 

@@ -17,6 +17,20 @@ True
 
 from __future__ import annotations
 
+import difflib
+
+
+def nearest(name, choices) -> str | None:
+    """A 'did you mean' hint naming the closest valid choices, or None.
+
+    Examples
+    --------
+    >>> nearest("sin", ["sine", "saw", "noise"])
+    "did you mean 'sine'?"
+    """
+    near = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.5)
+    return f"did you mean {' or '.join(repr(n) for n in near)}?" if near else None
+
 
 class NeuromixError(Exception):
     """A problem said in one line for a musician: what, where, and a hint where there is one."""

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from neuromix.analysis import chaos
+from neuromix.engine import lyapunov as lyap
 from neuromix.engine.compiled import CompiledPatch
 
 
 def test_logistic_patch_follows_the_map(patches):
-    x = patches.logistic().render(frames=5)
+    x = patches.logistic().render(frames=5)[:, 0]
     want = [0.3]
     for _ in range(4):
         want.append(4 * want[-1] * (1 - want[-1]))
@@ -16,19 +17,19 @@ def test_logistic_patch_follows_the_map(patches):
 
 
 def test_logistic_map_at_r4_has_exponent_ln2_per_step(patches):
-    lam = chaos.lyapunov(patches.logistic().graph, seconds=20000, transient=100)
+    lam = lyap.lyapunov(patches.logistic().graph, seconds=20000, transient=100)
     assert lam.per_second == pytest.approx(math.log(2), rel=0.05)
     assert lam.describe().startswith("chaotic")
 
 
 def test_logistic_map_in_a_periodic_window_is_stable(patches):
     # r = 3.2: a stable period-2 cycle, exponent ln|f'(x1) f'(x2)| / 2 = ln(0.16) / 2
-    lam = chaos.lyapunov(patches.logistic(3.2).graph, seconds=5000, transient=500)
+    lam = lyap.lyapunov(patches.logistic(3.2).graph, seconds=5000, transient=500)
     assert lam.per_second == pytest.approx(math.log(0.16) / 2, rel=0.02)
 
 
 def test_single_neuron_on_a_sine_is_stable(patches):
-    lam = chaos.lyapunov(patches.single().graph, seconds=0.5)
+    lam = lyap.lyapunov(patches.single().graph, seconds=0.5)
     assert lam.per_second < -1000
     assert lam.describe().startswith("stable")
 
@@ -37,14 +38,14 @@ def test_limit_cycle_is_near_zero(patches):
     p = patches.rotor()
     audio = p.render(seconds=1.0)
     assert np.abs(audio[-4800:]).max() > 0.05  # it oscillates on its own
-    lam = chaos.lyapunov(p.graph, seconds=3.0, transient=0.5)
+    lam = lyap.lyapunov(p.graph, seconds=3.0, transient=0.5)
     assert abs(lam.per_second) < 2.0  # versus thousands for a stable neuron
 
 
 def test_folding_neurons_are_chaotic_whatever_the_renormalisation_interval(patches):
     graph = patches.folded().graph
-    every_sample = chaos.lyapunov(graph, seconds=0.3, renorm=1)
-    every_8 = chaos.lyapunov(graph, seconds=0.3, renorm=8)
+    every_sample = lyap.lyapunov(graph, seconds=0.3, renorm=1)
+    every_8 = lyap.lyapunov(graph, seconds=0.3, renorm=8)
     assert every_sample.per_sample > 0.1
     assert every_8.per_sample == pytest.approx(every_sample.per_sample, rel=0.05)
 
@@ -53,7 +54,7 @@ def test_tanh_dual_neuron_cannot_be_chaotic(patches):
     # b[n] depends on b[n-1] through two monotone maps: a 1-D monotone map is never chaotic
     graph = patches.dual().graph
     for w in (-3.0, 3.0):
-        assert chaos.lyapunov(graph, seconds=0.3, values={"a.w.b": w, "b.w.a": w}).per_second < 0
+        assert lyap.lyapunov(graph, seconds=0.3, values={"a.w.b": w, "b.w.a": w}).per_second < 0
 
 
 def test_estimate_does_not_depend_on_lane_position_or_neighbours(patches):
@@ -61,9 +62,9 @@ def test_estimate_does_not_depend_on_lane_position_or_neighbours(patches):
     c = CompiledPatch(graph, lanes=6)
     for lane, w in enumerate([0.5, 1.2, 2.0] * 2):
         c.set("a.w.b", w, lane=lane)
-    audio, lam = chaos.twin_run(c, 4800)
+    audio, lam = lyap.twin_run(c, 4800)
     for i, w in enumerate([0.5, 1.2, 2.0]):
-        alone = chaos.lyapunov(graph, seconds=0.1, transient=0.0, values={"a.w.b": w})
+        alone = lyap.lyapunov(graph, seconds=0.1, transient=0.0, values={"a.w.b": w})
         assert lam[i] == pytest.approx(alone.per_sample, rel=1e-9)
         single_lane = CompiledPatch(graph)
         single_lane.set("a.w.b", w)
@@ -75,13 +76,13 @@ def test_oscillators_alone_have_nothing_to_disturb():
 
     p = nm.Patch(sr=1000)
     p.out(p.sine(3) + p.noise())
-    lam = chaos.lyapunov(p.graph, seconds=0.2)
+    lam = lyap.lyapunov(p.graph, seconds=0.2)
     assert math.isnan(lam.per_second)
 
 
 def test_twin_run_needs_even_lanes(patches):
     with pytest.raises(ValueError, match="even"):
-        chaos.twin_run(CompiledPatch(patches.single().graph, lanes=3), 10)
+        lyap.twin_run(CompiledPatch(patches.single().graph, lanes=3), 10)
 
 
 def test_parse_range():

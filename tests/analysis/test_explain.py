@@ -8,6 +8,9 @@ import pytest
 
 import neuromix as nm
 from neuromix.analysis import explain as ex
+from neuromix.graph.patchfile import load_graph
+from neuromix.instrument.file import load
+from neuromix.instrument.inputs import gesture
 from neuromix.nodes.activations import ACTIVATIONS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -45,7 +48,7 @@ def test_probe_leaves_the_patch_alone(patches):
     signals = ex.probe(p.graph, 0.01)
     assert p.graph.outputs == before
     assert set(signals) == {"s1", "t1", "a", "b", "mix"}
-    np.testing.assert_array_equal(signals["mix"], p.render(seconds=0.01))
+    np.testing.assert_array_equal(signals["mix"], p.render(seconds=0.01)[:, 0])
 
 
 def test_shares_are_weight_times_rms():
@@ -81,7 +84,7 @@ def test_comparator_counts_its_switches():
 
 
 def test_loops_and_feedback_pairs(patches):
-    from neuromix.compiler.passes import plan_graph
+    from neuromix.graph.plan import plan_graph
 
     g = patches.dual().graph
     edges = plan_graph(g).edges
@@ -138,7 +141,7 @@ def rebuilt_exactly(report, ids):
 
 
 def test_nlc_genie_is_explained_neuron_by_neuron():
-    report = ex.explain_file(ROOT / "examples" / "nlc_genie.yaml", seconds=0.3)
+    report = ex.explain(load_graph(ROOT / "examples" / "nlc_genie.yaml"), seconds=0.3)
     assert set(report.neurons) == {"n1", "n2", "n3"}
     rebuilt_exactly(report, ["n1", "n2", "n3"])
     assert report.neurons["n1"].summary.startswith("NLC neuron: its comparator holds it")
@@ -186,7 +189,8 @@ def test_a_weight_driven_by_a_signal_is_shown_over_time(tmp_path):
 
 
 def test_an_instrument_is_explained_through_its_replay():
-    report = ex.explain_file(ROOT / "examples" / "instruments" / "wekinator_compatible.yaml")
+    spec = load(ROOT / "examples" / "instruments" / "wekinator_compatible.yaml")
+    report = ex.explain_instrument(spec, gesture(spec))
     assert {"h1", "h2", "out", "taught"} <= set(report.neurons)
     assert "wekinator_compatible.csv" in report.source and report.lyapunov is None
     rebuilt_exactly(report, ["h1", "h2", "out"])
@@ -231,7 +235,7 @@ def test_a_patch_shows_its_network_and_a_second_of_sound_in_a_notebook(patches):
     assert page.count('<img alt="network graph"') == 1
     [(sr, x)] = decoded_players(page)
     assert sr == 8000
-    np.testing.assert_allclose(x, p.render(seconds=1.0), atol=1 / 32767)
+    np.testing.assert_allclose(x, p.render(seconds=1.0)[:, 0], atol=1 / 32767)
 
 
 def test_an_exponent_at_the_estimators_floor_is_shown_as_a_bound():

@@ -29,13 +29,19 @@ def dual_target(tmp_path):
 def test_learn_fit_writes_a_patch_curve_and_report_then_says_done(tmp_path, capsys, dual_target):
     wav, hidden = dual_target
     out, png, rep = tmp_path / "fitted.yaml", tmp_path / "curve.png", tmp_path / "report.json"
-    args = ["learn", "fit", str(hidden), str(wav), "--param", "a.bias", "--param", "b.bias",
-            "-o", str(out), "--seed", "1", "--curve", str(png), "--report", str(rep), "-q",
-            "--generations", "60"]
+    args = ["learn", "fit", str(hidden), str(wav), "--param", "a.bias=-1:1", "--param",
+            "b.bias", "-o", str(out), "--seed", "1", "--curve", str(png), "--report", str(rep),
+            "-q", "--generations", "60", "--restarts", "2", "--samples", "32"]
     assert main(args) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[-1].startswith("done: wrote") and "log-spectral distance" in lines[-1]
+    assert any(line.startswith("confidence: a close match: best loss ") for line in lines)
+    assert any(line.startswith("restarts: 2 (losses ") for line in lines)
+    assert not any(line.startswith("warning:") for line in lines)
     report = json.loads(rep.read_text())
+    assert report["ranges"] == {"a.bias": [-1.0, 1.0], "b.bias": [-3.0, 3.0]}  # 0 ± 3
+    assert report["confidence"]["ratio"] == report["loss_ratio"] < 1e-3
+    assert len(report["confidence"]["restarts"]) == 2 and report["samples"] == 32
     assert report["log_spectral_distance_db"] < 1.0 and report["snr_db"] > 30
     assert abs(report["values"]["a.bias"] - 0.1) < 1e-2
     assert png.stat().st_size > 5000
@@ -85,3 +91,49 @@ def test_learn_reservoir_writes_a_patch_that_render_plays(tmp_path, capsys):
     assert main(["render", str(out), "-o", str(tmp_path / "r.wav"), "--seconds", "0.2"]) == 0
     assert main(["learn", "reservoir", str(tmp_path / "none.wav"), "-o", str(out)]) == 2
     assert main(["learn"]) == 2
+
+
+def test_learn_fit_prints_the_disagreement_warning(tmp_path, capsys):
+    """tanh(w2·tanh(w1·sine)) sounds the same with both weights negated: restarts find both."""
+    patch = tmp_path / "mirror.yaml"
+    patch.write_text("neuromix: 1\nsr: 8000\nnodes:\n  s: {type: sine, freq: 200}\n"
+                     "  a: {type: neuron, act: tanh, inputs: {s: 1.2}}\n"
+                     "  b: {type: neuron, act: tanh, inputs: {a: 0.8}}\nout: b\n")
+    wav = tmp_path / "mirror.wav"
+    sf.write(wav, nm.load(patch).render(frames=2000), 8000, subtype="DOUBLE")
+    rep = tmp_path / "r.json"
+    assert main(["learn", "fit", str(patch), str(wav), "--param", "a.w.s=-2:2", "--param",
+                 "b.w.a=-2:2", "-o", str(tmp_path / "f.yaml"), "--report", str(rep), "-q",
+                 "--generations", "60"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("warning: restarts disagree: restart") for line in lines)
+    assert "restarts disagree" in json.loads(rep.read_text())["confidence"]["warnings"][0]
+
+
+def test_learn_fit_refuses_a_range_beyond_a_limit_in_one_line(tmp_path, capsys, dual_target):
+    wav, hidden = dual_target
+    assert main(["learn", "fit", str(hidden), str(wav), "--param", "a.bias=-1000:0", "-o",
+                 str(tmp_path / "x.yaml"), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "the search range of a.bias (-1000 to 0) leaves its limits (-100 to 100)" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "x.yaml").exists()
+
+
+def test_learn_reservoir_morphs_between_two_sounds_and_draws_the_spectra(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    sr = 16000
+    t = np.arange(2 * sr) / sr
+    low, high = tmp_path / "low.wav", tmp_path / "high.wav"
+    sf.write(low, 0.4 * np.sin(2 * np.pi * 200 * t), sr)
+    sf.write(high, 0.4 * np.sin(2 * np.pi * 600 * t) + 0.1 * np.sin(2 * np.pi * 1800 * t), sr)
+    out, png = tmp_path / "morph.yaml", tmp_path / "spectra.png"
+    assert main(["learn", "reservoir", str(low), str(high), "-o", str(out), "--neurons", "20",
+                 "--reservoirs", "1", "--compare", str(png), "-q"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("done: wrote")
+    assert png.stat().st_size > 1000
+    compiled = nm.load(out).compile()
+    assert "res.morph" in compiled.addresses
+    sf.write(tmp_path / "other.wav", np.zeros(100), 8000)
+    assert main(["learn", "reservoir", str(low), str(tmp_path / "other.wav"), "-o",
+                 str(out)]) == 2
+    assert "different sample rates" in capsys.readouterr().err

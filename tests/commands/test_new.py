@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from neuromix.analysis.chaos import lyapunov
+from neuromix.engine.lyapunov import lyapunov
 from neuromix.cli import main
 from neuromix.graph.patchfile import load_graph
 from neuromix.templates import names

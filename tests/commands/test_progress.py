@@ -11,6 +11,7 @@ import pytest
 from neuromix.cli import main
 from neuromix.commands._args import Working
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.lyapunov import RENORM
 from neuromix.engine.render import PROGRESS_FROM, render_to_file
 from neuromix.graph.patchfile import load_graph
 
@@ -62,7 +63,7 @@ def test_bifurcation_in_chunks_equals_one_run(tmp_path):
     saved = command.CHUNK_SAMPLES
     command.CHUNK_SAMPLES = 2 * int((0.02 + command.TRANSIENT) * graph.sr)  # two values a chunk
     try:
-        chunked = command._bifurcation(graph, args, chaos.RENORM)
+        chunked = command._bifurcation(graph, args, RENORM)
     finally:
         command.CHUNK_SAMPLES = saved
     whole = chaos.bifurcation(graph, "a.w.b", np.linspace(0, 2, 5), seconds=0.02,
@@ -88,3 +89,18 @@ def test_a_long_step_says_what_it_is_doing(capsys):
     with Working(_args(True), "short", after=5.0):
         pass
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("flags, shown", [(["--progress"], True), ([], False),
+                                          (["--no-progress"], False),
+                                          (["--progress", "-q"], False)])
+def test_learn_fit_shows_its_stages_and_restarts(tmp_path, capsys, flags, shown):
+    pytest.importorskip("cma")
+    wav = tmp_path / "t.wav"
+    assert main(["render", DUAL, "-o", str(wav), "--seconds", "0.02", "-q"]) == 0
+    assert main(["learn", "fit", DUAL, str(wav), "--param", "a.bias", "-o",
+                 str(tmp_path / "f.yaml"), "--samples", "16", "--restarts", "2",
+                 "--generations", "3", *flags]) == 0
+    err = capsys.readouterr().err
+    assert ("sample:" in err and "/17 [" in err and "restart 1/2" in err
+            and "restart 2/2" in err and "gen/s" in err) == shown

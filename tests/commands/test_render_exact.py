@@ -24,8 +24,8 @@ def test_render_exact_writes_the_exact_kernel_and_the_default_the_fast_one(tmp_p
     assert main(["render", str(patch), "-o", str(tmp_path / "e.wav"), "--seconds", "0.2",
                  "--exact"]) == 0
     assert main(["render", str(patch), "-o", str(tmp_path / "f.wav"), "--seconds", "0.2"]) == 0
-    exact_file, _ = sf.read(tmp_path / "e.wav", dtype="float32")
-    fast_file, _ = sf.read(tmp_path / "f.wav", dtype="float32")
+    exact_file, _ = sf.read(tmp_path / "e.wav", dtype="float32", always_2d=True)
+    fast_file, _ = sf.read(tmp_path / "f.wav", dtype="float32", always_2d=True)
     graph = load_graph(patch)
     exact = render(CompiledPatch(graph, exact=True), seconds=0.2).astype(np.float32)
     fast = render(CompiledPatch(graph), seconds=0.2).astype(np.float32)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import neuromix as nm
 from neuromix import _config
 from neuromix.compiler import codegen
-from neuromix.compiler.passes import Plan, place_delays, schedule
+from neuromix.graph.plan import Plan, place_delays, schedule
 from neuromix.compiler.reference import run_reference
 from neuromix.graph.graph import Graph, Input, Node, Ref
 

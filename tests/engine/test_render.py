@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 import soundfile as sf
+from helpers import spawn
 
 import neuromix as nm
 from neuromix.engine.render import blocks, render_to_file
@@ -40,8 +41,8 @@ def test_no_partial_file_after_an_interrupted_render(tmp_path):
     out = tmp_path / "long.wav"
     patch = tmp_path / "p.yaml"
     stereo().save(patch)
-    proc = subprocess.Popen([sys.executable, "-m", "neuromix", "render", str(patch), "-o", str(out),
-                             "--seconds", "3600", "--no-progress"], stderr=subprocess.PIPE)
+    proc = spawn([sys.executable, "-m", "neuromix", "render", patch, "-o", out, "--seconds", "3600",
+                  "--no-progress"], stderr=subprocess.PIPE)
     deadline = time.time() + 60
     while not any(p.suffix == ".part" for p in tmp_path.iterdir()) and time.time() < deadline:
         time.sleep(0.05)

@@ -296,7 +296,7 @@ def test_the_schema_states_the_id_rule_and_the_render_limit():
     from neuromix.graph.schema import patch_schema
 
     schema = patch_schema()
-    pattern = schema["properties"]["nodes"]["propertyNames"]["pattern"]
+    pattern = schema["$defs"]["nodes-section"]["propertyNames"]["pattern"]
     assert re.search(pattern, "lfo_2") and re.search(pattern, "_A9")
     assert not any(re.search(pattern, bad) for bad in BAD_IDS)
     assert schema["properties"]["render"]["properties"]["seconds"]["maximum"] == 86400

@@ -22,7 +22,7 @@ outputs: {}
 
 def test_midi_messages_set_the_inputs(monkeypatch):
     spec = loads(SPEC)
-    monkeypatch.setattr("neuromix.instrument.midi.open_input",
+    monkeypatch.setattr("neuromix.io.midi.open_input",
                         lambda port, callback: (None, "no MIDI system here"))
     said = []
     bank = InputBank([s.name for s in spec.inputs], [0.0] * len(spec.inputs))

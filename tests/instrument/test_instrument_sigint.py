@@ -11,7 +11,7 @@ import time
 
 import mido
 import pytest
-
+from helpers import spawn
 from instrument_helpers import ROOT, note_pairs
 
 HELD = """\
@@ -29,7 +29,7 @@ def start(path, out, env):
            "--midi-file", str(out), "--seconds", "60"]
     env = {**os.environ, **env, "PYTHONPATH": str(ROOT / "src") + os.pathsep
            + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
+    proc = spawn(cmd, stderr=subprocess.PIPE, text=True, env=env)
     lines = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

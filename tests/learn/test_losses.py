@@ -54,3 +54,11 @@ def test_mfcc_measure_as_defined():
     assert mfcc_nrmse(a, a, SR) == 0.0
     # silence against a tone: MFCCs of a flat floor are 0, so the NRMSE is at least √2
     assert mfcc_nrmse(np.zeros_like(a), a, SR) >= np.sqrt(2) - 1e-9
+
+
+def test_an_output_that_is_not_finite_is_infinitely_far_not_identical():
+    a = np.sin(2 * np.pi * 440 * T)
+    for bad in (np.nan, np.inf):
+        b = a.copy()
+        b[100] = bad
+        assert mfcc_nrmse(b, a, SR) == np.inf

@@ -20,6 +20,27 @@ out: mix
 """
 
 
+
+def network_patch(n: int = 12, seed: int = 1) -> str:
+    """A patch file with a small reservoir (a ``network`` node of ``n`` tanh neurons driven by
+    a sine, one readout): its matrices are drawn as pictures by the browser view."""
+    rng = np.random.default_rng(seed)
+    w = (rng.standard_normal((n, n)) * 1.1 / np.sqrt(n)).round(4).tolist()
+    win = rng.standard_normal((n, 1)).round(4).tolist()
+    readout = (rng.standard_normal((1, n)) / np.sqrt(n)).round(4).tolist()
+    return f"""# a reservoir for the live tests
+neuromix: 1
+sr: 48000
+nodes:
+  s:   {{type: sine, freq: 110}}
+  res: {{type: network, inputs: [s], w: {w}, in: {win}, readout: {readout}}}
+out: res
+"""
+
+
+NET = network_patch()
+
+
 def offline(graph, log, blocks: int, blocksize: int, smoothing: float, channels: int = 1):
     """Render ``graph`` offline with the logged (block, address, value) changes applied at the
     start of their blocks, as float32 with ``channels`` device channels: what should have been

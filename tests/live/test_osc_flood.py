@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 import soundfile as sf
 from live_helpers import DUAL, offline, settle, underruns_are_fair
 
@@ -61,6 +62,7 @@ def _take(path, take):
     return player, osc.counts(), output, late, at
 
 
+@pytest.mark.realtime
 def test_osc_flood_no_underruns_and_the_take_replays_exactly(jack, patch_file, tmp_path):
     """A take with an underrun after the first second is played once more before the test
     fails: on a 2-core machine another process can starve JACK's own (non-real-time) server

@@ -8,6 +8,7 @@ import sys
 import time
 
 import soundfile as sf
+from helpers import spawn
 from live_helpers import DUAL
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
@@ -19,9 +20,8 @@ def neuromix(*args, env=None, timeout=60):
 
 
 def start(*args, env=None):
-    return subprocess.Popen([sys.executable, "-m", "neuromix", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
+    return spawn([sys.executable, "-m", "neuromix", *args], stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
 
 
 def wait_for_line(proc, word, timeout=30.0):

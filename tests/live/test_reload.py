@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import pytest
 import soundfile as sf
 from live_helpers import DUAL, offline_with_swaps, underruns_are_fair
 
@@ -27,6 +28,7 @@ def level_at(x, hz, sr=48000):
     return spec[int(round(hz * len(x) / sr))] / len(x)
 
 
+@pytest.mark.realtime
 def test_three_edits_while_playing(jack, patch_file, tmp_path):
     path = patch_file(DUAL)
     take = tmp_path / "take.wav"

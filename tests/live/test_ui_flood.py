@@ -19,6 +19,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 import soundfile as sf
 from live_helpers import DUAL, offline, settle, underruns_are_fair
 from test_osc_flood import ATTEMPTS, SENDER
@@ -94,6 +95,7 @@ def _take(path, take):
     return player, osc.counts(), output, late, seen
 
 
+@pytest.mark.realtime
 def test_osc_flood_with_the_page_open(jack, patch_file, tmp_path):
     path = patch_file(DUAL)
     missed = []

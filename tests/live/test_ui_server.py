@@ -8,14 +8,16 @@ import time
 
 import numpy as np
 import pytest
-from live_helpers import DUAL
+from live_helpers import DUAL, NET
 from ui_browser import request, until
 
 import neuromix as nm
 from neuromix import _config
 from neuromix.graph.graph import WEIGHT_LIMIT, Ref, Signal
 from neuromix.live import play
+from neuromix.graph.patchfile import loads
 from neuromix.live.ui.model import Frames, describe, neuron_like
+from neuromix.nodes.network import network_arrays
 from neuromix.live.ui.server import LiveView
 from neuromix.live.ui.snapshot import Snapshots
 
@@ -23,6 +25,14 @@ from neuromix.live.ui.snapshot import Snapshots
 @pytest.fixture
 def view(patch_file):
     with play(patch_file(DUAL), audio="null", blocksize=256, log=True) as player:
+        ui = LiveView(player, port=0)
+        player.controls.append(ui)
+        yield ui
+
+
+@pytest.fixture
+def net_view(patch_file):
+    with play(patch_file(NET), audio="null", blocksize=256, log=True) as player:
         ui = LiveView(player, port=0)
         player.controls.append(ui)
         yield ui
@@ -207,7 +217,8 @@ def test_a_client_that_sends_nothing_is_let_go(view):
 
 def test_the_reader_never_sees_a_torn_row_while_the_callback_writes():
     """A writer thread fills every row with one number (its count) as fast as it can; every
-    row the reader keeps must hold one number throughout, counting up without gaps."""
+    row the reader keeps must hold one number throughout, counting up without gaps, and the
+    parameters it copies (the latest row's) that of the latest row."""
     import threading
 
     class Arrays:  # what Snapshots.write reads of a patch, wide enough to tear if it could
@@ -237,8 +248,12 @@ def test_the_reader_never_sees_a_torn_row_while_the_callback_writes():
         kept = 0
         for _ in range(2000):
             rows = snaps.rows(2)
-            for state, params, frames in zip(rows.state, rows.params, rows.frames):
-                assert (state == frames).all() and (params == frames).all()
+            for state, frames in zip(rows.state, rows.frames):
+                assert (state == frames).all()
+            if len(rows.frames):  # the parameters are the latest row's, whole
+                assert (rows.params[:512] == rows.frames[-1]).all()
+            else:
+                assert rows.params.size == 0
             assert (np.diff(rows.frames) == 1).all()
             kept += len(rows.frames)
             audio = snaps.audio(16)
@@ -248,3 +263,141 @@ def test_the_reader_never_sees_a_torn_row_while_the_callback_writes():
     finally:
         stop.set()
         writer.join()
+
+
+def _entries(message, node, block, shape):
+    return np.frombuffer(base64.b64decode(message["nodes"][node][block]), "<f4").reshape(shape)
+
+
+def test_a_network_is_described_by_matrices_whose_entries_travel_packed():
+    graph = loads(NET)
+    arrays = network_arrays(graph.nodes["res"])
+    p = nm.Patch(graph=graph)
+    p["res"].set(w_gain=0.5, in_gain=Signal(Ref("s"), scale=2.0))  # a gain from a signal
+    c = p.compile()
+    described = describe(c)
+    (m,) = described["matrices"]
+    n = arrays["w"].shape[0]
+    assert [(b["name"], b["rows"], b["cols"]) for b in m["blocks"]] == [
+        ("w", n, n), ("in", n, 1), ("out", 1, n)]
+    addresses = [q["address"] for q in described["params"]]
+    assert "res.w_gain" in addresses and "res.in_gain.scale" in addresses
+    assert not any(a.startswith(("res.w.", "res.in.", "res.out.", "res.bias.")) for a in addresses)
+    snaps = Snapshots(c, channels=1)
+    c.process(64)
+    snaps.write(c, 0, np.zeros((1, 1), np.float32))
+    frames = Frames(c, described)
+    rows = snaps.rows(0)
+    f = frames.frame(rows, snaps.audio(4096))
+    assert len(f["params"]) == len(described["params"])
+    s_now = math.sin(2 * math.pi * 110 * 63 / 48000)  # the sine's 64th sample
+    assert f["gains"]["res"] == pytest.approx([0.5, 2.0 * s_now, 1.0], abs=1e-8)
+    message = frames.matrix(rows.params)
+    assert message["version"] == 1
+    np.testing.assert_array_equal(_entries(message, "res", "w", (n, n)), arrays["w"].astype("f4"))
+    np.testing.assert_array_equal(_entries(message, "res", "in", (n, 1)), arrays["in"].astype("f4"))
+    np.testing.assert_array_equal(_entries(message, "res", "out", (1, n)),
+                                  arrays["readout"].astype("f4"))
+    assert frames.matrix(rows.params) is None  # nothing moved: nothing sent again
+    c.set("res.w.3.4", 0.75)
+    c.set("res.in.5.s", -2.0)
+    c.process(64)
+    snaps.write(c, 0, np.zeros((1, 1), np.float32))
+    message = frames.matrix(snaps.rows(0).params)
+    assert message["version"] == 2
+    assert _entries(message, "res", "w", (n, n))[3, 4] == np.float32(0.75)
+    assert _entries(message, "res", "in", (n, 1))[5, 0] == np.float32(-2.0)
+
+
+def _row(view, body, **kw):
+    return request(view, "/row", "POST", body, **kw)
+
+
+def test_a_row_edit_moves_every_entry_at_one_block(net_view):
+    player = net_view.player
+    w = network_arrays(player.compiled.graph.nodes["res"])["w"]
+    status, reply = _row(net_view, {"node": "res", "block": "w", "row": 2, "scale": -0.5})
+    assert status == 200 and json.loads(reply) == {"ok": True, "moved": w.shape[0]}
+    assert _row(net_view, {"node": "res", "block": "in", "row": 1, "value": 0.25})[0] == 200
+    assert _row(net_view, {"node": "res", "block": "out", "row": 0, "scale": 2})[0] == 200
+    until(lambda: sum(a.startswith("res.out.0.") for _, a, _ in player.log) == w.shape[0])
+    row = [(b, a, v) for b, a, v in player.log if a.startswith("res.w.2.")]
+    assert [a for _, a, _ in row] == [f"res.w.2.{j}" for j in range(w.shape[0])]
+    assert len({b for b, _, _ in row}) == 1  # all at the same block
+    assert [v for _, _, v in row] == pytest.approx(list(-0.5 * w[2]), abs=0)
+    assert player.get("res.in.1.s") == 0.25
+    assert _row(net_view, {"node": "res", "block": "w", "row": 2, "scale": -2})[0] == 200
+    assert player.values([f"res.w.2.{j}" for j in range(w.shape[0])]).tolist() == \
+        pytest.approx(list(w[2]), abs=1e-15)  # scaled from where it was
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"node": "nope", "block": "w", "row": 0, "scale": 2}, 404),
+    ({"node": "s", "block": "w", "row": 0, "scale": 2}, 404),  # not a network
+    ({"node": "res", "block": "bias", "row": 0, "scale": 2}, 404),
+    ({"node": "res", "block": "w", "row": 12, "scale": 2}, 400),
+    ({"node": "res", "block": "out", "row": 1, "scale": 2}, 400),
+    ({"node": "res", "block": "w", "row": -1, "scale": 2}, 400),
+    ({"node": "res", "block": "w", "row": 1.0, "scale": 2}, 400),
+    ({"node": "res", "block": "w", "row": True, "scale": 2}, 400),
+    ({"node": "res", "block": "w", "row": "1", "scale": 2}, 400),
+    ({"node": "res", "block": "w", "row": 1, "scale": 2, "value": 1}, 400),
+    ({"node": "res", "block": "w", "row": 1}, 400),
+    ({"node": "res", "block": "w", "row": 1, "scale": "2"}, 400),
+    ({"node": "res", "block": "w", "row": 1, "scale": None}, 400),
+    ({"node": "res", "block": "w", "row": 1, "scale": 2, "extra": 1}, 400),
+    ({"node": ["res"], "block": "w", "row": 1, "scale": 2}, 400),
+    ({"node": "res", "block": "w", "row": 1, "value": 2e6}, 400),  # beyond the weight limit
+    ({"node": "res", "block": "w", "row": 1, "scale": 1e300}, 400),
+    (b'{"node": "res", "block": "w", "row": 1, "scale": NaN}', 400),
+    (b'{"node": "res", "block": "w", "row": 1, "scale": 1e999}', 400),
+    (b"[1]", 400), (b"\xff", 400), (b"{" * 5000, 413)])
+def test_hostile_row_edits_are_refused_in_one_line(net_view, body, code):
+    before = net_view.player.params()
+    status, reply = _row(net_view, body)
+    assert status == code
+    if code != 413:
+        assert len(json.loads(reply)["error"].splitlines()) == 1
+    assert net_view.player.params() == before
+
+
+def test_a_row_edit_needs_the_token_and_own_origin(net_view):
+    body = {"node": "res", "block": "w", "row": 0, "value": 0.0}
+    before = net_view.player.params()
+    assert _row(net_view, body, token=False)[0] == 403
+    assert _row(net_view, body, headers={"Origin": "http://evil.example"})[0] == 403
+    assert net_view.player.params() == before
+    own = {"Origin": f"http://localhost:{net_view.port}"}
+    assert _row(net_view, body, headers=own)[0] == 200
+
+
+def test_the_stream_carries_a_matrix_when_its_entries_move(net_view):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", net_view.port, timeout=10)
+    conn.request("GET", f"/events?token={net_view.token}",
+                 headers={"Host": f"127.0.0.1:{net_view.port}"})
+    stream = conn.getresponse()
+    events = []
+
+    def next_event(kind):
+        while True:
+            head = stream.readline().decode()
+            data = stream.readline().decode()
+            stream.readline()
+            if head.startswith(f"event: {kind}"):
+                return json.loads(data[len("data: "):])
+
+    try:
+        graph = next_event("graph")
+        first = next_event("matrix")
+        assert first["generation"] == graph["generation"] and "res" in first["nodes"]
+        net_view.player.set("res.w.0.1", 0.625)  # as OSC does
+        while True:
+            events.append(next_event("matrix"))
+            n = graph["matrices"][0]["neurons"]
+            if _entries(events[-1], "res", "w", (n, n))[0, 1] == np.float32(0.625):
+                break
+        assert events[-1]["version"] > first["version"]
+    finally:
+        conn.close()

@@ -6,8 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 import time
 import urllib.request
 
@@ -19,32 +17,44 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 @contextlib.contextmanager
-def browser_page(url: str):
-    """A page of a fresh headless chromium at ``url``; yields (page, problems, requests):
-    console errors and page errors seen, and every URL the page asked for."""
+def chromium():
+    """A fresh headless Debian chromium (a Playwright Browser); closed, and so ended, on exit.
+    A module may share one across its tests: each page gets a context of its own."""
     playwright = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    profile = tempfile.mkdtemp(prefix="nm-chromium-")
+    with playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+READY = "() => window.neuromixView && window.neuromixView.frames > 2"
+
+
+@contextlib.contextmanager
+def browser_page(url: str, browser=None):
+    """A page at ``url`` in a context of its own (of ``browser``, else of a chromium started
+    for it), once it has drawn a few frames; yields (page, problems, requests): console errors
+    and page errors seen, and every URL the page asked for."""
+    if browser is None:
+        with chromium() as own, browser_page(url, own) as opened:
+            yield opened
+        return
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
-        with playwright.sync_playwright() as pw:
-            ctx = pw.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, args=FLAGS, headless=True,
-                viewport={"width": 1280, "height": 800})
-            try:
-                page = ctx.new_page()
-                problems, requests = [], []
-                page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-                page.on("pageerror", lambda e: problems.append(str(e)))
-                page.on("request", lambda r: requests.append(r.url))
-                page.goto(url)
-                page.wait_for_function("() => window.neuromixView && window.neuromixView.frames > 2",
-                                       timeout=30000)
-                yield page, problems, requests
-            finally:
-                ctx.close()
+        page = ctx.new_page()
+        problems, requests = [], []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url)
+        page.wait_for_function(READY, timeout=30000)
+        yield page, problems, requests
     finally:
-        shutil.rmtree(profile, ignore_errors=True)
+        ctx.close()
 
 
 def wait_for(page, script: str, arg=None, timeout: float = 15.0):
@@ -71,6 +81,28 @@ def overlapping(boxes: dict[str, dict]) -> list[tuple[str, str]]:
             if rb["top"] < ra["bottom"] and ra["top"] < rb["bottom"]:
                 out.append((a, b))
     return out
+
+
+def cell_centre(page, i: int, j: int) -> tuple[float, float]:
+    """Where the centre of cell (i, j) of the matrix picture is on the page (CSS pixels)."""
+    return tuple(page.evaluate("""([i, j]) => {
+        const c = document.querySelector('#matrix'), r = c.getBoundingClientRect();
+        const b = window.neuromixView.graph.matrices[0].blocks.find(
+            (b) => b.name === window.neuromixMatrix.block);
+        return [r.left + (j + 0.5) * r.width / b.cols, r.top + (i + 0.5) * r.height / b.rows];
+    }""", [i, j]))
+
+
+def cell_pixel(page, i: int, j: int) -> list[int]:
+    """The colour (r, g, b) the matrix picture shows at the centre of cell (i, j)."""
+    return page.evaluate("""([i, j]) => {
+        const c = document.querySelector('#matrix');
+        const b = window.neuromixView.graph.matrices[0].blocks.find(
+            (b) => b.name === window.neuromixMatrix.block);
+        const x = Math.floor((j + 0.5) * c.width / b.cols);
+        const y = Math.floor((i + 0.5) * c.height / b.rows);
+        return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
+    }""", [i, j])
 
 
 def request(view, path: str, method: str = "GET", body=None, headers=None, token=True):

@@ -35,7 +35,7 @@ def test_neuron_output_matches_formula(act):
     n.input(ramp, 3.0)
     p.out(n)
     u = 3.0 * (2 * np.arange(1000) / 1000.0 - 1) + 0.25
-    np.testing.assert_allclose(p.render(frames=1000), FORMULAS[act](u), atol=1e-12)
+    np.testing.assert_allclose(p.render(frames=1000)[:, 0], FORMULAS[act](u), atol=1e-12)
     np.testing.assert_allclose(ACTIVATIONS[act].numpy(u), FORMULAS[act](u), atol=1e-12)
 
 
@@ -71,7 +71,7 @@ def test_weight_driven_by_a_signal():
     a.input(p.const(1.0), lfo.mod(scale=0.5, offset=1.0))
     p.out(a)
     t = np.arange(1000) / 1000.0
-    np.testing.assert_allclose(p.render(frames=1000), 1.0 + 0.5 * np.sin(2 * np.pi * 2 * t),
+    np.testing.assert_allclose(p.render(frames=1000)[:, 0], 1.0 + 0.5 * np.sin(2 * np.pi * 2 * t),
                                atol=1e-9)
 
 

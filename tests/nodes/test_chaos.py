@@ -53,7 +53,7 @@ def test_logistic_map_steps_at_its_rate():
     sr, rate, r = 1000.0, 62.5, 3.7  # a step every 16 samples
     p = nm.Patch(sr=sr)
     p.out(p.logistic(r=r, rate=rate, x0=0.3))
-    y = p.render(frames=480)
+    y = p.render(frames=480)[:, 0]
     xs = [0.3]
     for _ in range(29):
         xs.append(r * xs[-1] * (1 - xs[-1]))

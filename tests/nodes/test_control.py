@@ -23,7 +23,7 @@ def render(outputs, frames, sr=SR, seed=0):
 @pytest.mark.parametrize("bpm,division", [(120.0, 1.0), (130.0, 4.0), (97.3, 3.0)])
 def test_clock_ticks_exact_to_the_sample(bpm, division):
     frames = int(60 * SR)  # a minute
-    y = render(lambda p: [p.clock(bpm=bpm, division=division).port("trig")], frames)
+    y = render(lambda p: [p.clock(bpm=bpm, division=division).port("trig")], frames)[:, 0]
     ticks = np.nonzero(y)[0]
     period = 60.0 * SR / (bpm * division)  # samples per tick
     expected = np.ceil(np.arange(len(ticks)) * period - 1e-6).astype(int)
@@ -99,7 +99,7 @@ def test_sequencer_steps_option_is_validated():
 def test_ad_stage_lengths_exact():
     sr = 1000.0
     y = render(lambda p: p.ad(p.clock(bpm=60.0).port("trig"), attack=0.01, decay=0.02), 1200,
-               sr=sr)
+               sr=sr)[:, 0]
     np.testing.assert_allclose(y[:10], np.arange(1, 11) / 10)
     assert y[9] == 1.0
     np.testing.assert_allclose(y[10:30], 1.0 - np.arange(1, 21) / 20, atol=1e-15)
@@ -110,7 +110,7 @@ def test_ad_stage_lengths_exact():
 def test_ad_retrigger_rises_from_the_current_level():
     sr = 1000.0
     y = render(lambda p: p.ad(p.clock(bpm=60000.0 / 15.0).port("trig"), attack=0.01,
-                              decay=0.02), 40, sr=sr)
+                              decay=0.02), 40, sr=sr)[:, 0]
     level = y[14]  # decaying: 1 − 5/20 = 0.75 at the retrigger's eve
     assert level == pytest.approx(0.75)
     np.testing.assert_allclose(y[15:25], level + (1 - level) * np.arange(1, 11) / 10)
@@ -123,7 +123,7 @@ def test_adsr_stage_lengths_exact():
         gate = p.clock(bpm=60.0, width=0.1).port("gate")  # high for samples 0..99 of each 1000
         return p.adsr(gate, attack=0.01, decay=0.02, sustain=0.5, release=0.04)
 
-    y = render(build, 1200, sr=sr)
+    y = render(build, 1200, sr=sr)[:, 0]
     np.testing.assert_allclose(y[:10], np.arange(1, 11) / 10)
     np.testing.assert_allclose(y[10:30], 1.0 - 0.5 * np.arange(1, 21) / 20)
     np.testing.assert_allclose(y[30:100], 0.5)

@@ -44,9 +44,13 @@ def inputs(frames):
     return np.stack([np.sin(2 * np.pi * phase_s), 4 * np.abs(phase_t - 0.5) - 1], axis=1)
 
 
-def numpy_step(a, frames, act=np.tanh, dtype=np.float64):
-    """The documented equations, one numpy step per sample."""
+def numpy_step(a, frames, act=np.tanh, dtype=np.float64, gains=(1.0, 1.0, 1.0), morph=None):
+    """The documented equations, one numpy step per sample (with the effective weights: the
+    gains times w, in and readout); with ``morph``, the readouts blended (main output, and
+    every readout's previous output) and readout 1 beside."""
     a = {k: np.asarray(v, dtype=dtype) for k, v in a.items()}
+    a["w"], a["in"], a["readout"] = (a[k] * dtype(g) for k, g in zip(("w", "in", "readout"),
+                                                                    gains))
     x, y = a["state"].copy(), a["start_out"].copy()
     ins = inputs(frames).astype(dtype)
     out = np.empty((frames, len(y)))
@@ -55,6 +59,11 @@ def numpy_step(a, frames, act=np.tanh, dtype=np.float64):
         x = a["leak"] * act(u) + (1 - a["leak"]) * x
         y = a["readout_bias"] + a["readout"] @ x + a["direct"] @ y
         out[n] = y
+        if morph is not None:
+            m = min(max(morph, 0.0), len(y) - 1.0)
+            low = min(int(m), len(y) - 2)
+            out[n, 0] = (1 - (m - low)) * y[low] + (m - low) * y[low + 1]
+            y = np.full(len(y), out[n, 0])
     return out
 
 
@@ -120,6 +129,46 @@ def test_addresses_set_live_change_the_output_as_the_equations_say():
     np.testing.assert_allclose(render(c, frames=800), numpy_step(a, 800), atol=1e-12, rtol=0)
 
 
+GAINS = {"w_gain": 1.4, "in_gain": 0.5, "out_gain": -2.0}
+
+
+def test_gains_scale_whole_arrays_as_the_equations_say():
+    a = arrays(n=6, seed=8)
+    want = numpy_step(a, 1500, gains=tuple(GAINS.values()))
+    p = patch(a, **GAINS)
+    np.testing.assert_allclose(render(p.compile(exact=True), frames=1500), want, atol=1e-12)
+    np.testing.assert_allclose(run_reference(p.graph, 150), want[:150], atol=1e-12)
+    c = patch(a).compile(exact=True)  # the same, set live at their addresses
+    for address, value in GAINS.items():
+        c.set(f"res.{address}", value)
+    np.testing.assert_allclose(render(c, frames=1500), want, atol=1e-12)
+    assert not np.allclose(want, numpy_step(a, 1500), atol=1e-3)
+
+
+def test_gains_at_one_change_nothing():
+    a = arrays(n=5, seed=9)
+    assert np.array_equal(patch(a, w_gain=1.0, in_gain=1.0, out_gain=1.0).render(frames=500),
+                          patch(a).render(frames=500))
+
+
+@pytest.mark.parametrize("act", ["tanh", "softsign"])
+def test_gains_in_float32(act):
+    a = arrays(n=5, seed=10)
+    f64 = patch(a, act=act, **GAINS).render(frames=800)
+    f32 = patch(a, act=act, dtype="float32", **GAINS).render(frames=800)
+    assert np.array_equal(f32.astype(np.float32), f32)
+    np.testing.assert_allclose(f32, f64, atol=1e-4, rtol=0)
+
+
+def test_a_gain_driven_by_a_signal():
+    a = arrays(n=4, seed=11)
+    p = patch(a)
+    lfo = p.sine(3, name="lfo")
+    p["res"].set(w_gain=lfo * 0.5 + 1.0)
+    np.testing.assert_allclose(render(p.compile(exact=True), frames=400),
+                               run_reference(p.graph, 400), atol=1e-12)
+
+
 def test_weights_fit_like_any_parameter():
     from neuromix.learn.fit import address_bounds
 
@@ -150,7 +199,7 @@ def test_weights_from_an_npz_beside_the_patch(tmp_path, monkeypatch):
     p = nm.load(path)
     got = render(p.compile(exact=True), frames=300)
     expected = numpy_step(a | {"in": np.c_[a["in"], np.zeros(6)]}, 300)  # the one input is s
-    np.testing.assert_allclose(got, expected[:, 0], atol=1e-12)
+    np.testing.assert_allclose(got, expected[:, :1], atol=1e-12)
     assert "res.w.5.5" in p.compile().addresses
     assert loads(p.to_yaml(), filename=str(path)) == p.graph
 
@@ -160,7 +209,7 @@ def test_a_npy_holds_the_matrix(tmp_path):
     path = write_patch(tmp_path, "w.npy", ", act: identity, state: [1, 0, 0]")
     np.save(path.parent / "w.npy", w)
     got = nm.load(path).render(frames=3)
-    np.testing.assert_allclose(got, [0.5, 0.25, 0.125])
+    np.testing.assert_allclose(got[:, 0], [0.5, 0.25, 0.125])
 
 
 def npy_bytes(header_shape, data=b"", dtype="<f8"):
@@ -222,6 +271,30 @@ def test_bad_inline_arrays(opts, message):
         p.network(**opts)
         p.out(p["network1"])
         p.graph.validate()
+
+
+@pytest.mark.parametrize("morph", [0.0, 0.3, 1.0, 1.6, 7.0])
+def test_morph_blends_the_readouts_and_feeds_back_the_blend(morph):
+    a = arrays(n=6, outs=3, seed=8)
+    p = patch(a, morph=morph)
+    c = p.compile(exact=True)
+    expected = numpy_step(a, 1500, morph=morph)[:, :2]
+    np.testing.assert_allclose(render(c, frames=1500), expected, atol=1e-12, rtol=0)
+    np.testing.assert_allclose(run_reference(p.graph, 300), expected[:300], atol=1e-12)
+    c.set("res.morph", 0.5)  # a parameter like any other: set live
+    c.reset()
+    np.testing.assert_allclose(render(c, frames=500), numpy_step(a, 500, morph=0.5)[:, :2],
+                               atol=1e-12, rtol=0)
+    f32 = render(patch(a, dtype="float32", morph=morph).compile(), frames=1500)
+    np.testing.assert_allclose(f32, expected, atol=1e-3, rtol=0)
+
+
+def test_morph_needs_two_readouts():
+    with pytest.raises(PatchError, match="needs 2 or more"):
+        patch(arrays(n=4, outs=1), morph=0.5).compile()
+    with pytest.raises(PatchError, match="morph"):
+        patch(arrays(n=4, outs=2), morph="half").compile()
+    assert "res.morph" not in patch(arrays(n=4, outs=2)).compile().addresses
 
 
 def test_float32_runs_in_single_precision():

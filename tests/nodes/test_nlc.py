@@ -58,4 +58,4 @@ def test_block_invariance():
     n.input(n, 0.5)
     p.out(n)
     assert_block_invariant(p, 9000)
-    np.testing.assert_allclose(p.render(frames=300), run_reference(p.graph, 300)[:, 0], atol=1e-9)
+    np.testing.assert_allclose(p.render(frames=300), run_reference(p.graph, 300), atol=1e-9)

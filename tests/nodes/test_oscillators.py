@@ -27,7 +27,7 @@ def phases(freq, n, sr=SR):
 def test_oscillator_matches_closed_form(kind, formula):
     p = nm.Patch(sr=SR)
     p.out(getattr(p, kind)(441.0))
-    y = p.render(frames=5000)
+    y = p.render(frames=5000)[:, 0]
     ph = phases(441.0, 5000)
     ok = np.abs(ph - 0.5) > 1e-9 if kind == "square" else slice(None)  # edge rounding
     np.testing.assert_allclose(y[ok], formula(ph)[ok], atol=1e-9)
@@ -36,7 +36,7 @@ def test_oscillator_matches_closed_form(kind, formula):
 def test_sine_frequency_and_phase():
     p = nm.Patch(sr=SR)
     p.out(p.sine(1000.0))
-    y = p.render(seconds=1.0)
+    y = p.render(seconds=1.0)[:, 0]
     assert y[0] == 0.0 and y[1] > 0  # starts at phase 0, rising
     spectrum = np.abs(np.fft.rfft(y))
     assert np.argmax(spectrum) == 1000  # 1 Hz bins over one second
@@ -45,13 +45,13 @@ def test_sine_frequency_and_phase():
 def test_tri_starts_at_plus_one():
     p = nm.Patch(sr=SR)
     p.out(p.tri(100.0))
-    assert p.render(frames=1)[0] == 1.0
+    assert p.render(frames=1)[0, 0] == 1.0
 
 
 def test_pulse_width():
     p = nm.Patch(sr=SR)
     p.out(p.pulse(100.0, width=0.25))
-    y = p.render(frames=4800)
+    y = p.render(frames=4800)[:, 0]
     assert abs(np.mean(y > 0) - 0.25) < 0.002
 
 
@@ -59,7 +59,7 @@ def test_fm_by_signal_matches_closed_form():
     p = nm.Patch(sr=SR)
     lfo = p.sine(5.0)
     p.out(p.sine(lfo.mod(scale=50.0, offset=440.0)))
-    y = p.render(frames=4000)
+    y = p.render(frames=4000)[:, 0]
     f = 440.0 + 50.0 * np.sin(2 * np.pi * phases(5.0, 4000))
     ph = np.concatenate([[0.0], np.cumsum(f[:-1] / SR)]) % 1.0
     np.testing.assert_allclose(y, np.sin(2 * np.pi * ph), atol=1e-9)
@@ -70,7 +70,7 @@ def test_polyblep_is_band_limited(kind):
     def energy_above(antialias):
         p = nm.Patch(sr=SR)
         p.out(getattr(p, kind)(2637.0, antialias=antialias))
-        spec = np.abs(np.fft.rfft(p.render(seconds=1.0) * np.hanning(48000))) ** 2
+        spec = np.abs(np.fft.rfft(p.render(seconds=1.0)[:, 0] * np.hanning(48000))) ** 2
         freqs = np.fft.rfftfreq(48000, 1 / SR)
         harmonics = np.zeros_like(freqs, dtype=bool)
         for k in range(1, 10):
@@ -84,7 +84,7 @@ def test_polyblep_is_band_limited(kind):
 def test_polyblep_keeps_shape_away_from_edges():
     p = nm.Patch(sr=SR)
     p.out(p.saw(100.0, antialias="polyblep"))
-    y = p.render(frames=480)
+    y = p.render(frames=480)[:, 0]
     ph = phases(100.0, 480)
     far = (ph > 0.01) & (ph < 0.99)
     np.testing.assert_allclose(y[far], 2 * ph[far] - 1, atol=1e-12)
@@ -94,7 +94,7 @@ def test_noise_is_seeded_uniform_and_independent_per_node():
     def noise(seed, name="n"):
         p = nm.Patch(seed=seed)
         p.out(p.noise(name=name))
-        return p.render(frames=48000)
+        return p.render(frames=48000)[:, 0]
 
     a, b = noise(1), noise(1)
     np.testing.assert_array_equal(a, b)

@@ -30,7 +30,7 @@ def test_comparator_defaults_keep_plain_behaviour():
     x, y = shaped(lambda p, t: p.comparator(t))
     np.testing.assert_array_equal(y, np.where(x > 0.0, 1.0, -1.0))
     # exactly at the threshold it is low, as before
-    assert render_one(lambda p: p.comparator(p.const(0.2), threshold=0.2), 1)[0] == -1.0
+    assert render_one(lambda p: p.comparator(p.const(0.2), threshold=0.2), 1)[0, 0] == -1.0
 
 
 def test_comparator_hysteresis_switches_at_band_edges():
@@ -78,7 +78,7 @@ def test_waveshaper_chebyshev_adds_harmonics():
     np.testing.assert_allclose(y, np.polynomial.chebyshev.chebval(x, coeffs), atol=1e-12)
     # T3 of a full-scale cosine is the third harmonic
     n = 1000
-    y = render_one(lambda p: p.waveshaper(p.sine(1.0), cheby=[0, 0, 0, 1]), n)
+    y = render_one(lambda p: p.waveshaper(p.sine(1.0), cheby=[0, 0, 0, 1]), n)[:, 0]
     np.testing.assert_allclose(y, np.sin(2 * np.pi * 3 * np.arange(n) / SR + np.pi), atol=1e-9)
 
 
@@ -103,7 +103,7 @@ def test_clip_rectifier_diffrect():
 
 def test_slew_limits_rise_and_fall_rates():
     # a square, +1 for 500 samples then -1: from 0 it rises 1/(0.1·sr) per sample, falls 1/(0.05·sr)
-    y = render_one(lambda p: p.slew(p.square(1.0), rise=0.1, fall=0.05), 1000)
+    y = render_one(lambda p: p.slew(p.square(1.0), rise=0.1, fall=0.05), 1000)[:, 0]
     np.testing.assert_allclose(y[:100], np.arange(1, 101) / 100.0, atol=1e-9)
     np.testing.assert_allclose(y[100:500], 1.0, atol=1e-9)
     np.testing.assert_allclose(y[500:600], 1.0 - np.arange(1, 101) / 50.0, atol=1e-9)

@@ -54,7 +54,7 @@ def test_kick_sweep_and_decay_closed_form():
     freq, sweep, tau_p, tau = 50.0, 2.0, 0.03, 0.4
     n = 9600
     y = render(lambda p: p.kick(p.clock(bpm=60.0).port("trig"), freq=freq, sweep=sweep,
-                                sweep_time=tau_p, decay=tau), n)
+                                sweep_time=tau_p, decay=tau), n)[:, 0]
     t = np.arange(n) / SR
     inst = freq * (1 + (2 ** sweep - 1) * np.exp(-t / tau_p))
     phase = np.concatenate([[0.0], np.cumsum(inst[:-1] / SR)])

@@ -9,7 +9,7 @@ output's features, and draws the figures (:mod:`~neuromix.analysis.report.figure
 by :mod:`~neuromix.analysis.report.layout`). :meth:`Report.save` writes one self-contained
 HTML page (:mod:`~neuromix.analysis.report.page`) with the pictures and a player per output.
 :func:`explain_instrument` does the same for an instrument's control network, driven by its
-gesture replay; :func:`explain_file` takes either kind of file.
+gesture replay.
 
 Examples
 --------
@@ -26,21 +26,24 @@ Examples
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from neuromix.analysis import chaos, features
-from neuromix.analysis.report.figures import draw_all
+from neuromix import features
+from neuromix.analysis.report.figures import draw_all, draw_gesture
 from neuromix.analysis.report.measures import (analyse, feedback_pairs, loop_members,  # noqa: F401
                                                lyapunov_floor, neuron_like, probe, probe_refs,
                                                Neuron)
 from neuromix.analysis.report.page import render_html
 from neuromix.analysis.report.summaries import summarise
-from neuromix.compiler.passes import plan_graph
+from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.lyapunov import Lyapunov, lyapunov
 from neuromix.graph.graph import Edge, Graph
+from neuromix.graph.plan import plan_graph
+from neuromix.io.atomic import write_text
+from neuromix.analysis.plots import pyplot
 
 
 @dataclass
@@ -53,7 +56,7 @@ class Report:
     seconds: float
     neurons: dict[str, Neuron]
     outputs: np.ndarray  # (frames, channels)
-    lyapunov: chaos.Lyapunov | None
+    lyapunov: Lyapunov | None
     features: dict[str, float]
     edges: list[Edge]
     figures: dict[str, object] = field(default_factory=dict)
@@ -66,17 +69,13 @@ class Report:
 
     def save(self, path) -> Path:
         """Write the HTML report to ``path`` (atomically)."""
-        from neuromix.graph.patchfile import atomic_write_text
-
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, self.to_html())
+        write_text(path, self.to_html())
         return path
 
     def close(self) -> None:
         """Free the figures."""
-        from neuromix.analysis.plots import pyplot
-
         plt = pyplot()
         for fig in self.figures.values():
             plt.close(fig)
@@ -84,7 +83,7 @@ class Report:
 
 
 def _report(graph: Graph, signals, seconds: float, title: str, figures: bool,
-            lyapunov: chaos.Lyapunov | None, source: str = "") -> Report:
+            exponent: Lyapunov | None, source: str = "") -> Report:
     plan = plan_graph(graph)
     delays = {(e.dst, e.slot): e.delay for e in plan.edges}
     loops = loop_members(graph, plan.edges)
@@ -94,7 +93,7 @@ def _report(graph: Graph, signals, seconds: float, title: str, figures: bool,
         neuron.summary = summarise(neuron)
         neurons[nid] = neuron
     outputs = np.stack([signals[str(ref)] for ref in graph.outputs], axis=1)
-    report = Report(title, graph.sr, seconds, neurons, outputs, lyapunov,
+    report = Report(title, graph.sr, seconds, neurons, outputs, exponent,
                     features.features(outputs, graph.sr), plan.edges, source=source,
                     lyapunov_floor=lyapunov_floor(graph.sr))
     if figures:
@@ -119,68 +118,36 @@ def explain(graph: Graph, seconds: float = 2.0, title: str = "patch",
     """
     signals = probe(graph, seconds)
     return _report(graph, signals, seconds, title, figures,
-                   chaos.lyapunov(graph, seconds=min(seconds, 2.0)))
+                   lyapunov(graph, seconds=min(seconds, 2.0)))
 
 
-def explain_instrument(spec, seconds: float | None = None, title: str = "instrument",
+def explain_instrument(spec, values: np.ndarray, title: str = "instrument",
                        figures: bool = True) -> Report:
-    """Explain an instrument's control network as its gesture replay plays it.
+    """Explain an instrument's control network as its inputs move.
 
-    The network runs at the instrument's control rate, one sample per tick, its ``input``
-    nodes set from the file's ``replay`` (as ``neuromix instrument --offline`` plays it) for
-    ``seconds`` (default: the gesture's length plus one second). Without a replay the inputs
-    stay at their initial values. No Lyapunov exponent: the network is driven by the gesture.
+    The network (``spec.network``) runs at the instrument's control rate, one sample per tick,
+    its ``input`` nodes set from ``values``: one row per tick, one column per input, as
+    :func:`neuromix.instrument.inputs.gesture` plays the file's ``replay`` (as ``neuromix
+    instrument --offline`` does). No Lyapunov exponent: the network is driven by the gesture.
     """
-    from neuromix.engine.compiled import CompiledPatch
-    from neuromix.instrument.inputs import InputBank, Replay
-
     graph = spec.network
     names = [s.name for s in spec.inputs]
-    bank = InputBank(names, [s.initial for s in spec.inputs])
-    replay = Replay(spec.replay, names, spec.rate) if spec.replay else None
-    ticks = int(round(seconds * spec.rate)) if seconds is not None else (
-        (replay.end_tick if replay else 0) + spec.rate)
     refs = probe_refs(graph)
     probe_graph = copy.deepcopy(graph)
     probe_graph.outputs = refs
     net = CompiledPatch(probe_graph)
     slots = np.array([net.index(f"{n}.value") for n in names], dtype=np.intp)
-    rows = np.empty((ticks, len(refs)))
-    for tick in range(ticks):
-        if replay is not None:
-            replay.apply(tick, bank.values)
-        net.params[0, slots] = bank.values
+    rows = np.empty((len(values), len(refs)))
+    for tick, row in enumerate(values):
+        net.params[0, slots] = row
         rows[tick] = net.process(1)[0]
     signals = {str(ref): rows[:, i] for i, ref in enumerate(refs)}
     source = (f"its network at {spec.rate} ticks per second, driven by the gesture "
-              f"{spec.replay.name}" if replay else
+              f"{spec.replay.name}" if spec.replay else
               f"its network at {spec.rate} ticks per second, inputs at their initial values "
               "(the file has no replay)")
-    report = _report(graph, signals, ticks / spec.rate, title, figures, None, source)
-    if figures and replay is not None:
-        from neuromix.analysis.report.figures import draw_gesture
-
+    report = _report(graph, signals, len(values) / spec.rate, title, figures, None, source)
+    if figures and spec.replay:
         report.figures["gesture"] = draw_gesture({n: signals[n] for n in names}, spec.rate,
                                                  spec.replay.name)
     return report
-
-
-def is_instrument_file(path) -> bool:
-    """Whether a file is an instrument file (a top-level ``instrument:`` key)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return re.search(r"^instrument\s*:", text, re.MULTILINE) is not None
-
-
-def explain_file(path, seconds: float | None = None, figures: bool = True) -> Report:
-    """:func:`explain` a patch file or :func:`explain_instrument` an instrument file."""
-    title = Path(path).stem
-    if is_instrument_file(path):
-        from neuromix.instrument.file import load
-
-        return explain_instrument(load(path), seconds, title, figures)
-    from neuromix.graph.patchfile import load_graph
-
-    return explain(load_graph(path), 2.0 if seconds is None else seconds, title, figures)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from neuromix.features import embedding_delay, frames
+from neuromix.io.atomic import write_with
 
 DB_RANGE = 90.0  # dynamic range shown in spectrograms
 
@@ -149,8 +151,6 @@ def quicklook(audio, sr: float, path, title: str | None = None) -> None:
     ...     os.path.getsize(os.path.join(folder, "q.png")) > 1000
     True
     """
-    from neuromix.analysis.features import embedding_delay
-
     plt = pyplot()
     x = as_channels(audio).mean(axis=1)
     fig = plt.figure(figsize=(12, 5), constrained_layout=True)
@@ -198,10 +198,51 @@ def learning_curve(losses, path, title: str | None = None, ylabel: str = "loss",
     save_figure(fig, path)
 
 
+def compare_spectra(target, output, sr: float, path, title: str | None = None,
+                    labels=("target", "free run")) -> None:
+    """Write a PNG comparing two sounds, atomically: their spectrograms one above the other and
+    their average spectra (dB, Hann frames of 2048) overlaid.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> t = np.arange(8000) / 8000
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     compare_spectra(np.sin(2e3 * t), np.sin(2.1e3 * t), 8000, os.path.join(folder, "s.png"))
+    ...     os.path.getsize(os.path.join(folder, "s.png")) > 1000
+    True
+    """
+    plt = pyplot()
+    fig = plt.figure(figsize=(9, 6), constrained_layout=True)
+    grid = fig.add_gridspec(2, 2, width_ratios=(3, 2))
+    spectra = fig.add_subplot(grid[:, 1])
+    n = min(len(target), len(output))
+    size = min(2048, n)
+    for row, (x, label) in enumerate(zip((target, output), labels)):
+        x = np.asarray(x, float)[:n]
+        ax = fig.add_subplot(grid[row, 0])
+        draw_spectrogram(ax, x, sr, colorbar=False)
+        ax.set_title(label)
+        power = np.mean(np.abs(np.fft.rfft(frames(x, size, size // 2) * np.hanning(size),
+                                           axis=1)) ** 2, axis=0)
+        freqs = np.fft.rfftfreq(size, 1 / sr)
+        spectra.plot(freqs, 10 * np.log10(power + 1e-20), label=label, lw=1.0,
+                     color=f"C{row}")
+    top = max(line.get_ydata().max() for line in spectra.get_lines())
+    spectra.set_ylim(top - 90, top + 5)
+    spectra.set_xscale("symlog", linthresh=200)
+    spectra.set_xlim(20, sr / 2)
+    spectra.set_xlabel("Hz")
+    spectra.set_ylabel("average power (dB)")
+    spectra.grid(True, alpha=0.3)
+    spectra.legend()
+    if title:
+        fig.suptitle(title)
+    save_figure(fig, path)
+
+
 def save_figure(fig, path, dpi: int = 90) -> None:
     """Write a figure as PNG, atomically (see :mod:`neuromix.io.atomic`), and close it."""
-    from neuromix.io.atomic import write_with
-
     try:
         write_with(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format="png"))
     finally:

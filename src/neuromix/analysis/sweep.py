@@ -9,7 +9,7 @@ load it from the disk cache.
 
 A sweep is resumable: each finished chunk is appended to ``sweep.progress.jsonl`` in the
 output folder at once, and a restarted sweep skips the chunks found there. The table (one
-row per grid point: the parameter values, the features of :mod:`neuromix.analysis.features`
+row per grid point: the parameter values, the features of :mod:`neuromix.features`
 and the Lyapunov exponent per second) is written as Parquet or CSV, with a map picture per
 column.
 
@@ -42,12 +42,15 @@ from pathlib import Path
 
 import numpy as np
 
-from neuromix.analysis.chaos import RENORM, twin_run
-from neuromix.analysis.features import FEATURES, features
+from neuromix.analysis.chaos import parse_range
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.lyapunov import RENORM, twin_run
 from neuromix.engine.render import render_lanes
+from neuromix.features import FEATURES, features
 from neuromix.graph.graph import Graph
 from neuromix.errors import SweepError  # noqa: F401  (raised here, caught by the CLI)
+from neuromix.analysis.plots import pyplot, save_figure
+from neuromix.io.atomic import replace, temporary_beside, write_with
 
 PROGRESS = "sweep.progress.jsonl"
 LANES = 32  # grid points per chunk (one compiled call runs them all)
@@ -67,8 +70,6 @@ class Axis:
     @classmethod
     def parse(cls, text: str) -> "Axis":
         """``"a.w.b=-3:3:64"`` (64 values from -3 to 3) or ``"a.w.b=1.5"``."""
-        from neuromix.analysis.chaos import parse_range
-
         return cls(*parse_range(text))
 
 
@@ -366,8 +367,6 @@ def dask_executor(address: str, workers: int | None = None):
 # -- the table ---------------------------------------------------------------------------
 def write_table(table: dict[str, np.ndarray], path: Path) -> Path:
     """Write the columns as Parquet or CSV (by suffix), atomically."""
-    from neuromix.io.atomic import replace, temporary_beside
-
     tmp = temporary_beside(path)
     if path.suffix == ".parquet":
         import pyarrow as pa
@@ -416,8 +415,6 @@ MEASURES = tuple(FEATURES) + ("lyapunov",)
 
 def draw_maps(table: dict[str, np.ndarray], axes: list[Axis], out: Path) -> list[Path]:
     """One picture per measure: a coloured map over two axes, or curves over one."""
-    from neuromix.analysis.plots import pyplot, save_figure
-
     plt = pyplot()
     measures = [m for m in MEASURES if m in table]
     if len(axes) == 1:
@@ -444,8 +441,6 @@ def draw_maps(table: dict[str, np.ndarray], axes: list[Axis], out: Path) -> list
 
 def draw_map(values: np.ndarray, x: Axis, y: Axis, label: str, path) -> None:
     """A map over two axes (``values`` shaped (len(x), len(y))); the exponent diverges at 0."""
-    from neuromix.analysis.plots import pyplot, save_figure
-
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 5), constrained_layout=True)
     finite = values[np.isfinite(values)]
@@ -505,7 +500,6 @@ def keep_renders(graph: Graph, axes: list[Axis], table, folder: Path, count: int
     """Render the ``count`` most varied points again and write them as WAV files."""
     import soundfile as sf
 
-    from neuromix.io.atomic import write_with
 
     rows = interesting(table, count)
     compiled = CompiledPatch(graph, lanes=len(rows))

@@ -92,10 +92,32 @@ def positive(text: str) -> float:
     return _number(text, "a positive number", "a finite number above 0", lambda v: v > 0)
 
 
+def fraction(most: float = 1.0):
+    """A validator for a share of a whole: a finite number above 0, at most ``most``."""
+    def check(text: str) -> float:
+        return _number(text, "a fraction", f"a finite number above 0, at most {most:g}",
+                       lambda v: 0 < v <= most)
+
+    check.__name__ = f"fraction up to {most:g}"
+    return check
+
+
 def non_negative(text: str) -> float:
     """A finite number of 0 or more."""
     return _number(text, "a number of 0 or more", "a finite number of 0 or more",
                    lambda v: v >= 0)
+
+
+def sound_file(text: str) -> str:
+    """A sound file neuromix can read: it exists and its header is one of a sound file."""
+    from neuromix.errors import AudioFileError
+    from neuromix.io.audiofile import info
+
+    try:
+        info(text)
+    except AudioFileError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
 
 
 def whole(lo: int, hi: int | None = None):
@@ -187,11 +209,9 @@ class Deprecated(argparse.Action):
 # -- applying them -------------------------------------------------------------------------
 def apply_render(graph, args) -> None:
     """Put ``--sr``, ``--seed`` and every ``--set`` into ``graph`` (UsageError if one fails)."""
-    # imported here, as commands import the library in run(): start-up stays fast (neuromix.cli)
-    from neuromix.compiler.codegen import build_layout
-    from neuromix.compiler.passes import plan_graph
-    from neuromix.errors import FitError
-    from neuromix.graph.graph import nearest
+    # imported here, as commands import the library in run() (see neuromix.commands: 0.17 s)
+    from neuromix.errors import FitError, nearest
+    from neuromix.graph.addresses import parameters
 
     if args.sr is not None:
         graph.sr = args.sr
@@ -201,7 +221,7 @@ def apply_render(graph, args) -> None:
         return
     # only with --set: learn.fit imports the feature and loss modules (~0.05 s of every render)
     from neuromix.learn.fit import address_bounds, set_address
-    addresses = [address for address, _ in build_layout(plan_graph(graph))[0].params]
+    addresses = [address for address, _ in parameters(graph)]
     for address, value in args.set:
         if address not in addresses:
             hint = nearest(address, addresses)

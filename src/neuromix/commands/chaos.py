@@ -35,11 +35,12 @@ def run(args) -> int:
     from pathlib import Path
 
     from neuromix.analysis import chaos
+    from neuromix.engine.lyapunov import RENORM, lyapunov
     from neuromix.graph.patchfile import load_graph
 
     graph = load_graph(args.patch)
     _args.apply_render(graph, args)
-    renorm = args.renorm or chaos.RENORM
+    renorm = args.renorm or RENORM
     if args.bifurcation:
         out = _args.output_path(args.output or Path(args.patch).with_name(
             Path(args.patch).stem + "-bifurcation.png"), (".png",))
@@ -53,7 +54,7 @@ def run(args) -> int:
     if args.output:
         raise _args.UsageError("-o is for the diagram of --bifurcation; the exponent is printed")
     with _args.Working(args, f"chaos: measuring {args.seconds:g} s"):
-        lam = chaos.lyapunov(graph, seconds=args.seconds, renorm=renorm)
+        lam = lyapunov(graph, seconds=args.seconds, renorm=renorm)
     print(f"largest Lyapunov exponent: {_fmt(lam.per_second)} per second "
           f"({_fmt(lam.per_sample)} per sample)")
     print(lam.describe())

@@ -1,7 +1,8 @@
 """Render every example: each patch file to WAV (and a picture), and run each example script.
 
-Patch files are the ``*.yaml`` / ``*.json`` files with a ``nodes:`` section; scripts are the
-``*.py`` files, each run as ``python SCRIPT --out DIR``. Then ``index.html`` in the output
+Patch files are the ``*.yaml`` / ``*.json`` files with a ``nodes:`` section (one that listens
+to ``audio_in`` hears the sound file its ``input:`` section names, relative to it); scripts are
+the ``*.py`` files, each run as ``python SCRIPT --out DIR``. Then ``index.html`` in the output
 folder shows every example with its description, pictures, a player per sound and links to
 its reports: open it in a browser to look and listen.
 """
@@ -95,6 +96,7 @@ def render_example(path, out, quick: bool) -> list[str]:
 
     from neuromix.commands.render import patch_seconds
     from neuromix.engine.compiled import CompiledPatch
+    from neuromix.engine.feed import patch_feed
     from neuromix.engine.render import render_to_file
     from neuromix.graph.patchfile import load_graph
 
@@ -102,7 +104,13 @@ def render_example(path, out, quick: bool) -> list[str]:
     seconds = patch_seconds(graph, file=path)
     seconds = min(seconds, 2.0) if quick else seconds
     wav = out / f"{path.stem}.wav"
-    info = render_to_file(CompiledPatch(graph), wav, seconds, progress=False)
+    compiled = CompiledPatch(graph)
+    feed = patch_feed(graph) if compiled.inputs else None
+    try:
+        info = render_to_file(compiled, wav, seconds, progress=False, input=feed)
+    finally:
+        if feed is not None:
+            feed.close()
     made = [f"{wav} ({seconds:g} s, peak {info['peak']:.2f})"]
     try:
         from neuromix.analysis.plots import overview

@@ -26,26 +26,25 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from neuromix.analysis.explain import explain, explain_instrument, is_instrument_file
+    from neuromix.analysis.explain import explain, explain_instrument
     from neuromix.errors import UsageError
+    from neuromix.graph.patchfile import load_graph
+    from neuromix.instrument.file import is_instrument_file, load
+    from neuromix.instrument.inputs import gesture
 
     path = Path(args.patch)
     out = _args.output_path(args.output or path.with_suffix(".html"), (".html", ".htm"))
     if is_instrument_file(path):
-        from neuromix.instrument.file import load
-
         if args.sr is not None:
             raise UsageError("--sr: an instrument's network runs at its control rate ('rate:' "
                              "in the file)")
         spec = load(path)
         _args.apply_render(spec.network, args)
         with _args.Working(args, f"explain: playing the gesture of {path.name}"):
-            report = explain_instrument(spec, args.seconds, title=path.stem)
+            report = explain_instrument(spec, gesture(spec, args.seconds), title=path.stem)
             out = report.save(out)
             report.close()
     else:
-        from neuromix.graph.patchfile import load_graph
-
         graph = load_graph(path)
         _args.apply_render(graph, args)
         seconds = 2.0 if args.seconds is None else args.seconds

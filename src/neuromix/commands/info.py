@@ -23,7 +23,7 @@ def run(args) -> int:
 def describe(graph) -> str:
     """A plain-text summary of a graph: nodes in run order, parameters, delays."""
     from neuromix.compiler.codegen import build_layout
-    from neuromix.compiler.passes import describe_slot, plan_graph
+    from neuromix.graph.plan import describe_slot, plan_graph
     from neuromix.nodes import get as node_type
 
     plan = plan_graph(graph)

@@ -3,6 +3,10 @@ parameters while it plays: over OSC (--osc-port), from a MIDI controller (the pa
 section, --midi-learn), or by editing and saving the file (--watch). Ctrl-C (or SIGTERM, SIGHUP)
 stops, and a recording (-o take.wav) keeps everything played until then.
 
+A patch with audio_in nodes hears the sound card's input (full duplex; --input-device), or a
+sound file in its place (--input FILE, looping; with --audio null, the file the patch's input:
+section names). --record-input keeps what it heard, so the take renders again offline exactly.
+
 Example: neuromix play examples/dual_neuron.yaml --audio null --seconds 10 -o take.wav
 """
 
@@ -22,7 +26,14 @@ def add_arguments(parser) -> None:
                         help="portaudio: the sound card (default); jack: PortAudio's JACK host; "
                              "null: no sound card, paced by the clock")
     parser.add_argument("--device", help="output device (number or part of its name)")
-    parser.add_argument("--list-devices", action="store_true", help="list output devices and exit")
+    parser.add_argument("--list-devices", action="store_true", help="list the devices and exit")
+    parser.add_argument("--input-device",
+                        help="input device audio_in listens to (number or part of its name)")
+    parser.add_argument("--input", type=_args.sound_file, metavar="FILE",
+                        help="sound file audio_in hears in place of the sound card, looping")
+    parser.add_argument("--record-input", metavar="FILE.wav",
+                        help="record what audio_in heard to a WAV file (64-bit float: "
+                             "'neuromix render PATCH --input FILE' gives the take again)")
     parser.add_argument("--blocksize", type=_args.whole(1, 65536), default=256,
                         help="frames per block (default 256)")
     parser.add_argument("--latency", default="low", type=latency,
@@ -72,8 +83,9 @@ def run(args) -> int:
     if args.watch and args.sr is not None:
         raise UsageError("--sr and --watch do not go together: a reload plays at the file's "
                          "sample rate; set sr: in the file instead")
-    if args.record is not None:
-        _args.output_path(args.record, (".wav",))
+    for path in (args.record, args.record_input):
+        if path is not None:
+            _args.output_path(path, (".wav",))
     graph = load_graph(args.patch)
     _args.apply_render(graph, args)
     smooth = _config.LIVE_SMOOTHING if args.smooth is None else args.smooth
@@ -90,7 +102,10 @@ def _play(args, graph, smooth: float) -> int:
     say = _Say(quiet=_args.progress(args) is False)
     player = Player(graph, audio=args.audio, device=args.device, blocksize=args.blocksize,
                     latency=args.latency, channels=args.channels, record=args.record,
-                    smoothing=smooth, say=say)
+                    smoothing=smooth, say=say, input=_input(args, graph),
+                    input_device=args.input_device, record_input=args.record_input)
+    if args.input is not None and not player.engine.inputs:
+        say(f"the patch has no audio_in node: {args.input} is not heard")
     if args.midi_learn is not None:
         player.compiled.index(args.midi_learn)  # UnknownNameError with the nearest addresses
     try:  # the controls first: their start-up (a compiler process, ports) is not heard
@@ -139,6 +154,17 @@ def _play(args, graph, smooth: float) -> int:
     st = player.status()
     print(_summary(player, st, args), flush=True)
     return 0
+
+
+def _input(args, graph):
+    """What audio_in hears in place of the card: --input FILE, else with --audio null the
+    file the patch's input: section names (there is no card to listen to), else None."""
+    from neuromix.engine.feed import input_section
+
+    if args.input is not None:
+        return args.input
+    named = input_section(graph) if args.audio == "null" else None
+    return None if named is None else named[0]
 
 
 class _Say:
@@ -194,8 +220,14 @@ def _started(player, args) -> str:
         parts.append(f"move a MIDI controller to bind it to {args.midi_learn}")
     if args.watch:
         parts.append("watching the file")
+    if player.engine.inputs:
+        feed = player.feed
+        parts.append(f"hearing {feed.name}" if feed is not None else
+                     f"listening to {player.engine.inputs} input channel(s)")
     if args.record:
         parts.append(f"recording to {args.record}")
+    if args.record_input and player.engine.inputs:
+        parts.append(f"recording the input to {args.record_input}")
     return "; ".join(parts) + ("" if args.seconds else "; Ctrl-C stops")
 
 
@@ -222,4 +254,12 @@ def _summary(player, st: dict, args) -> str:
     if args.record:
         lost = f" ({st['record_lost']} frames lost)" if st["record_lost"] else ""
         text += f"; wrote {args.record}{lost} and {changes_path(args.record)}"
+    if st.get("input_starved") or st.get("input_overflows"):
+        text += (f"; input: {st['input_starved']} frames late, {st['input_overflows']} "
+                 "blocks dropped by the device")
+    if st.get("input_scrubbed"):
+        text += (f"; {st['input_scrubbed']} input samples were NaN or infinite and were played "
+                 "as 0")
+    if args.record_input and player.input_recorder is not None:
+        text += f"; wrote {args.record_input}"
     return text

@@ -12,6 +12,9 @@ not grow with its size. Lookup tables live in an array too. Edges carry their de
 cost where the schedule allows (a back edge reads the producer's previous value before it is
 overwritten), in a one-sample register otherwise, or in a ring buffer for longer delays.
 
+The block of input frames ``audio_in`` nodes hear is the kernel's last argument (``ai``,
+(frames, channels), shared by every lane); a node reads its column, taken once per block.
+
 Nothing from a patch reaches the source but numbers the compiler computed (slot and table
 offsets) and validated option values through ``repr``: node ids, ports and option strings
 never do.
@@ -43,7 +46,9 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.compiler import groups
-from neuromix.compiler.passes import Plan, plan_graph
+from neuromix.compiler.jit import SOUNDS_LINE
+from neuromix.graph.addresses import node_parameters
+from neuromix.graph.plan import Plan, plan_graph
 from neuromix.graph.graph import Edge, Node, Signal
 from neuromix.nodes import get as node_type
 
@@ -77,10 +82,6 @@ class Layout:
     @property
     def buffer_size(self) -> int:
         return sum(size for *_, size in self.buffers)
-
-    def add_param(self, address: str, value: float) -> int:
-        self.params.append((address, float(value)))
-        return len(self.params) - 1
 
     def add_params(self, addresses, values) -> int:
         """A contiguous block of parameters (a node's ParamArray); returns its offset."""
@@ -179,11 +180,24 @@ class KernelContext(EmitContext):
         off, size = self.names[("b", buf)]
         return self.tables.rate(f"bf[{off}:{off + size}]")
 
+    def sound(self, samples: np.ndarray) -> str:
+        """A 1-D array of ``samples`` shared by every lane (a sound file's channel), read-only:
+        neither the data nor its length reaches the source (see :meth:`_Tables.sound`)."""
+        return self.tables.sound(samples)
+
     def size(self, buf: str) -> int:
         return self.names[("b", buf)][1]
 
+    def audio_in(self, channel: int) -> str:
+        """This sample of input channel ``channel``: a column of the block of input frames the
+        kernel is called with (``ai``, shared by every lane), taken once per block."""
+        channel = int(channel)
+        self.tables.input_channels = max(self.tables.input_channels, channel + 1)
+        return f"{self.tables.rate(f'ai[:, {channel}]')}[i]"
 
-_ARRAY_RATE = re.compile(r"\bra\d+\b|\bnp\.zeros\(|\[\d+:\d+\]")  # slices, copies, scratch
+
+_ARRAY_RATE = re.compile(r"\bra\d+\b|\bnp\.zeros\(|\[\d+:\d+\]|\bai\[")  # slices, copies,
+# scratch, input columns
 
 
 class _Tables:
@@ -201,6 +215,8 @@ class _Tables:
         self._params = params
         self._samples: dict[str, list] = {"rt": [], "ri": []}
         self.arrays = 0
+        self.sounds: list[tuple[int, np.ndarray]] = []  # (header offset in ft, samples)
+        self.input_channels = 0  # columns of the input block the kernel reads (audio_in)
 
     def array(self, expr: str) -> str:
         """A per-block array (``expr`` returns one), a local ``ra<k>`` of the driving loop."""
@@ -237,6 +253,38 @@ class _Tables:
         self.ints.extend(int(v) for v in values)
         return len(self.ints) - len(values)
 
+    def sound(self, samples: np.ndarray) -> str:
+        """A per-block view of ``samples`` in ``ft``, where sounds follow the tables.
+
+        The source names only a two-entry header (the sound's offset and length, filled in by
+        :meth:`float_array`), so the same patch with another file of another length is the
+        same kernel: nothing recompiles, and sounds stay out of the tables' digest.
+        """
+        head = self.floats([0.0, 0.0])
+        self.sounds.append((head, np.ascontiguousarray(samples, dtype=np.float64)))
+        return self._array_rate(f"ft[int(ft[{head}]):int(ft[{head}]) + int(ft[{head + 1}])]")
+
+    def float_array(self) -> np.ndarray:
+        """``ft``: the tables, then every sound, each header pointing at its sound."""
+        parts = [np.array(self.float_values or [0.0], dtype=np.float64)]
+        end = len(parts[0])
+        for head, samples in self.sounds:
+            parts[0][head:head + 2] = end, len(samples)
+            parts.append(samples)
+            end += len(samples)
+        return np.concatenate(parts) if self.sounds else parts[0]
+
+    def sounds_digest(self) -> str:
+        """A hash of the sounds' samples ("" without sounds): it names the data in the
+        kernel's source (for live reload and sweeps), and the kernel cache ignores it."""
+        if not self.sounds:
+            return ""
+        digest = hashlib.sha256()
+        for _, samples in self.sounds:
+            digest.update(len(samples).to_bytes(8, "little"))
+            digest.update(samples.tobytes())
+        return digest.hexdigest()[:20]
+
 
 @dataclass
 class Kernel:
@@ -247,6 +295,7 @@ class Kernel:
     ints: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     floats: np.ndarray = field(default_factory=lambda: np.zeros(1))
     guarded: list[str] = field(default_factory=list)  # node ids, in the guard array's order
+    inputs: int = 0  # channels of input the kernel reads (``ai``): 0 when no audio_in
 
 
 def _out_slot(node_id: str, port: str) -> str:
@@ -261,31 +310,9 @@ def build_layout(plan: Plan) -> tuple[Layout, dict]:
         nt = node_type(node.type)
         own: dict = {}
         ctx = EmitContext(node, graph.sr, graph.seed, idx)
-        for spec in nt.params:
-            value = node.params.get(spec.name, spec.default)
-            if isinstance(value, Signal) and value.is_wire:
-                pass  # a plain connection: the source's value itself, nothing to scale
-            elif isinstance(value, Signal):
-                scale, offset = value.gain()
-                own[("ps", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.scale", scale)
-                own[("po", spec.name)] = layout.add_param(f"{node.id}.{spec.name}.offset", offset)
-            else:
-                own[("pc", spec.name)] = layout.add_param(f"{node.id}.{spec.name}", value)
-        for inp in node.inputs:
-            if nt.inputs != "weighted":
-                continue
-            if isinstance(inp.weight, Signal) and not inp.weight.is_wire:
-                scale, offset = inp.weight.gain()
-                own[("ws", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}.scale", scale)
-                own[("wo", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}.offset", offset)
-            elif isinstance(inp.weight, Signal):
-                pass  # the weight is the signal itself
-            else:
-                own[("wc", inp.key)] = layout.add_param(f"{node.id}.w.{inp.key}", inp.weight)
-        for arr in nt.arrays:
-            keys, values = arr.entries(node)
-            own[("a", arr.name)] = (layout.add_params([f"{node.id}.{k}" for k in keys], values),
-                                    len(keys))
+        for key, addresses, values in node_parameters(node):  # the graph's own addresses
+            offset = layout.add_params(addresses, values)
+            own[key] = (offset, len(addresses)) if key[0] == "a" else offset
         first = len(layout.state)
         for st in nt.state:
             init = st.init(ctx) if callable(st.init) else st.init
@@ -457,8 +484,8 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
     source = _assemble(units, layout, tables, graph, exact, imports, scalars)
     spans = {nid: own["span"] for nid, own in owned.items()}
     ints = np.array(tables.ints or [0], dtype=np.int64)
-    floats = np.array(tables.float_values or [0.0], dtype=np.float64)
-    return Kernel(source, layout, plan, spans, ints, floats, list(graph.nodes))
+    return Kernel(source, layout, plan, spans, ints, tables.float_array(), list(graph.nodes),
+                  tables.input_channels)
 
 
 def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, imports: dict,
@@ -484,8 +511,9 @@ def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, import
     jit = f"@numba.njit(cache=True, nogil=True, fastmath={flags}, error_model='numpy')"
     digest = hashlib.sha256(np.array(tables.ints, dtype=np.int64).tobytes()
                             + np.array(tables.float_values).tobytes()).hexdigest()[:20]
+    sounds = tables.sounds_digest()
     head = ["# generated by neuromix: the per-sample kernel of one patch (do not edit)",
-            f"# tables {digest}", "import math", "import numba", "import numpy as np",
+            f"# tables {digest}", *([f"{SOUNDS_LINE}{sounds}"] if sounds else []), "import math", "import numba", "import numpy as np",
             "from neuromix.compiler import approx",
             *(f"from {module} import {name} as {alias}  # {_source_hash(module)}"
               for alias, (module, name) in sorted(imports.items())), ""]
@@ -519,7 +547,7 @@ def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, import
         rates = [_localise(line) for line in rates]
     body = [
         "", jit,
-        "def process(n, params, cur, decay, state, buf, out, gd_all, it, ft):",
+        "def process(n, params, cur, decay, state, buf, out, gd_all, it, ft, ai):",
         "    trouble = 0",
         f"    rt = np.empty({max(tables.count('rt'), 1)})",
         f"    ri = np.empty({max(tables.count('ri'), 1)}, dtype=np.int64)",

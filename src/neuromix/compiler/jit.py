@@ -23,14 +23,26 @@ import sys
 import tempfile
 from pathlib import Path
 
-from neuromix import __version__, _config
+from neuromix import _config
+from neuromix._config import __version__
 
 _LOADED: dict[str, object] = {}
 LIBRARY_HASH = hashlib.sha256(Path(__file__).with_name("approx.py").read_bytes()).hexdigest()
 
 
+SOUNDS_LINE = "# sounds "  # the hash of a kernel's sound data: in its source, not its code
+
+
+def kernel_code(source: str) -> str:
+    """The source as compiled and cached: without the sounds line (sounds are an argument, so
+    a patch playing another file runs the same code)."""
+    return "".join(line for line in source.splitlines(keepends=True)
+                   if not line.startswith(SOUNDS_LINE))
+
+
 def kernel_name(source: str) -> str:
-    digest = hashlib.sha256(f"{__version__}\n{LIBRARY_HASH}\n{source}".encode()).hexdigest()[:20]
+    code = kernel_code(source)
+    digest = hashlib.sha256(f"{__version__}\n{LIBRARY_HASH}\n{code}".encode()).hexdigest()[:20]
     return f"nm_kernel_{digest}"
 
 
@@ -76,7 +88,7 @@ def load_kernel(source: str, entry: str = "process"):
     if name not in _LOADED:
         _numba_set_up_without_probes()
         path = kernel_path(source)
-        _write_once(path, source)
+        _write_once(path, kernel_code(source))
         module = sys.modules.get(name)
         if module is None:
             spec = importlib.util.spec_from_file_location(name, path)

@@ -14,7 +14,7 @@ Examples
 >>> a.input(p.sine(110), 1.5); a.input(a, 0.9)
 >>> p.out(a)
 >>> import numpy as np
->>> bool(np.allclose(run_reference(p.graph, 64)[:, 0], p.render(frames=64), atol=1e-12))
+>>> bool(np.allclose(run_reference(p.graph, 64), p.render(frames=64), atol=1e-12))
 True
 """
 
@@ -27,6 +27,7 @@ import numpy as np
 from neuromix.compiler.codegen import EmitContext
 from neuromix.graph.graph import Graph, Signal
 from neuromix.nodes import get as node_type
+from neuromix.nodes.io_nodes import input_channels
 
 
 class _RefContext(EmitContext):
@@ -56,6 +57,11 @@ class _RefContext(EmitContext):
         self.tables[name] = np.array(values, dtype=np.float64)
         return f"{name}[{idx}]"
 
+    def sound(self, samples):
+        name = f"T_{len(self.tables)}"
+        self.tables[name] = np.asarray(samples, dtype=np.float64)
+        return name
+
     def at(self, buf, idx):
         return f"{self.buffer_names[buf]}[{idx}]"
 
@@ -74,6 +80,9 @@ class _RefContext(EmitContext):
 
     def view(self, buf):
         return self.buffer_names[buf]
+
+    def audio_in(self, channel):
+        return f"AUDIO_IN[{int(channel)}]"
 
 
 def reference_delays(graph: Graph) -> dict:
@@ -105,9 +114,17 @@ def reference_delays(graph: Graph) -> dict:
     return delays
 
 
-def run_reference(graph: Graph, frames: int) -> np.ndarray:
-    """Render ``frames`` samples of ``graph`` slowly; returns (frames, channels)."""
+def run_reference(graph: Graph, frames: int, input=None) -> np.ndarray:
+    """Render ``frames`` samples of ``graph`` slowly; returns (frames, channels).
+
+    ``input`` is the sound ``audio_in`` nodes read: (frames,) or (frames, channels)."""
     graph.validate()
+    sound = np.zeros((frames, 0)) if input is None else np.asarray(input, dtype=np.float64)
+    sound = sound.reshape(len(sound), -1)
+    wanted = max(input_channels(graph).values(), default=-1) + 1
+    if sound.shape[1] < wanted or (wanted and len(sound) < frames):
+        raise ValueError(f"the patch reads {wanted} input channel(s) for {frames} frames, "
+                         f"the input has {sound.shape[1]} for {len(sound)}")
     delays = reference_delays(graph)
     nodes = list(graph.nodes.values())
     contexts, code, spaces = {}, {}, {}
@@ -165,6 +182,7 @@ def run_reference(graph: Graph, frames: int) -> np.ndarray:
                 space[f"W_{k}"] = value(w.ref, t, delays[(nid, f"w:{inp.key}")]) * scale + offset
             else:
                 space[f"W_{k}"] = float(w)
+        space["AUDIO_IN"] = sound[t]
         exec(code[nid], space)
         for port, var in ctx.out_names.items():
             history.setdefault((nid, port), []).append(float(space[var]))

@@ -4,6 +4,9 @@
 (``"a.bias"``, ``"a.w.b"``, ``"lfo.freq"``) and ``set(address, value)``. It can run K copies of
 the patch at once (lanes), each with its own state and parameter values.
 
+A patch with ``audio_in`` nodes is given its sound block by block: ``process(n, input=block)``
+with ``block`` (n,) or (n, channels), every lane hearing the same input.
+
 Parameters jump at the next block by default. With ``smoothing`` (a time constant in
 seconds), a changed parameter glides there instead (a one-pole step every
 ``_config.SMOOTH_STEP`` frames, in the kernel), so that a jump does not click while playing
@@ -32,10 +35,11 @@ import numpy as np
 from neuromix import _config
 from neuromix.compiler.codegen import Kernel, generate
 from neuromix.compiler.jit import load_kernel
-from neuromix.compiler.passes import plan_graph
+from neuromix.graph.plan import plan_graph
 from neuromix.engine.notice import notice
-from neuromix.errors import UnknownNameError
+from neuromix.errors import UnknownNameError, UsageError
 from neuromix.graph.graph import Graph, nearest
+from neuromix.nodes.io_nodes import input_channels
 
 
 @dataclass
@@ -66,6 +70,9 @@ class CompiledPatch:
         self.sr = float(graph.sr)
         self.lanes = int(lanes)
         self.channels = layout.channels
+        self.inputs = self.kernel.inputs  # input channels its audio_in nodes read (0: none)
+        self._reads = input_channels(graph)  # audio_in node -> its channel, for messages
+        self._silence = np.zeros((0, max(self.inputs, 1)))  # the input of a patch without any
         self.addresses = {addr: i for i, (addr, _) in enumerate(layout.params)}
         self.params = np.tile(np.array([v for _, v in layout.params], dtype=np.float64),
                               (self.lanes, 1)).reshape(self.lanes, len(layout.params))
@@ -91,22 +98,49 @@ class CompiledPatch:
         self.guard[:] = 0.0
         self.frames_done = 0
 
-    def process(self, n: int, out: np.ndarray | None = None) -> np.ndarray:
+    def process(self, n: int, out: np.ndarray | None = None, input=None) -> np.ndarray:
         """Run ``n`` frames; returns (n, channels), or (lanes, n, channels) with lanes > 1.
 
         ``out``, if given, is a preallocated (lanes, n, channels) float64 array to fill.
+        ``input`` is the sound of the ``audio_in`` nodes for these frames: (n,) or
+        (n, channels) (a C-ordered float64 array is used as it is, with no copy).
         """
         if out is None:
             if self._out.shape[1] != n:
                 self._out = np.empty((self.lanes, n, self.channels))
             out = self._out
+        sound = self._input(n, input)
         kernel = self.kernel
         trouble = self._fn(n, self.params, self.current, self._decay, self.state, self.buffers, out,
-                           self.guard, kernel.ints, kernel.floats)
+                           self.guard, kernel.ints, kernel.floats, sound)
         if trouble:  # a node's output or state went non-finite or past the limit
             self._guard()
         self.frames_done += n
         return out[0] if self.lanes == 1 else out
+
+    def _input(self, n: int, block) -> np.ndarray:
+        """The input block as the kernel takes it (float64, C order, 2-D); UsageError when a
+        patch that listens is given none, or fewer frames or channels than it reads."""
+        if block is None:
+            if self.inputs and n > 0:
+                raise UsageError(f"the patch listens to audio_in ('{next(iter(self._reads))}') "
+                                 "but was given no input: give one (render --input FILE, "
+                                 "render(input=array))")
+            return self._silence
+        try:
+            sound = np.ascontiguousarray(block, dtype=np.float64)
+        except (TypeError, ValueError):
+            sound = np.zeros(0)
+        if sound.ndim == 1:
+            sound = sound.reshape(-1, 1)
+        if sound.ndim != 2 or len(sound) < n:
+            raise UsageError(f"the input block must be (frames,) or (frames, channels) with at "
+                             f"least {n} frames, not of shape {np.shape(block)}")
+        if sound.shape[1] < self.inputs:
+            node, channel = max(self._reads.items(), key=lambda item: item[1])
+            raise UsageError(f"audio_in '{node}' reads input channel {channel}, but the input has "
+                             f"{sound.shape[1]} channel(s), numbered from 0")
+        return sound
 
     def compile_now(self, label: str | None = None) -> None:
         """Compile the kernel (or load it from the cache) before the first block.
@@ -116,7 +150,7 @@ class CompiledPatch:
         """
         fn = lambda: self._fn(0, self.params, self.current, self._decay, self.state,  # noqa: E731
                               self.buffers, self._out, self.guard, self.kernel.ints,
-                              self.kernel.floats)
+                              self.kernel.floats, self._silence)
         if label is None:
             fn()
             return

@@ -1,5 +1,8 @@
 """Offline rendering: in blocks, to memory or streamed to an audio file written atomically.
 
+A patch with ``audio_in`` nodes is rendered with an input: a feed (:mod:`neuromix.engine.feed`,
+e.g. a streamed sound file) or an array, read block by block into one preallocated buffer.
+
 Examples
 --------
 >>> import neuromix as nm
@@ -18,6 +21,7 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.feed import as_feed, check_feed
 from neuromix.engine.writer import BlockWriter
 from neuromix.io.atomic import replace, temporary_beside
 
@@ -43,18 +47,43 @@ def blocks(total: int, block: int):
 
 
 def render(compiled: CompiledPatch, seconds: float | None = None, frames: int | None = None,
-           block: int = _config.DEFAULT_BLOCK, reset: bool = True) -> np.ndarray:
-    """Render to memory: (frames,) for one channel, else (frames, channels). Lane 0 only."""
+           block: int = _config.DEFAULT_BLOCK, reset: bool = True, input=None,
+           loop: bool = False) -> np.ndarray:
+    """Render to memory: always (frames, channels), a mono patch too (``out[:, 0]``). Lane 0.
+
+    ``input`` feeds the audio_in nodes: an array (frames,) or (frames, channels) at the
+    patch's rate (looped with ``loop``), a function of the number of frames, or a feed; the
+    length defaults to the input's."""
+    feed = None if input is None else as_feed(input, compiled.inputs, loop)
+    if seconds is None and frames is None and feed is not None and feed.frames is not None:
+        frames = feed.frames
     n = frames_for(compiled.sr, seconds, frames)
     if reset:
         compiled.reset()
     result = np.empty((n, compiled.channels))
     pos = 0
-    for size in blocks(n, block):
-        chunk = compiled.process(size)
-        result[pos:pos + size] = chunk if compiled.lanes == 1 else chunk[0]
+    for size, chunk in _chunks(compiled, n, block, feed):
+        result[pos:pos + size] = chunk
         pos += size
-    return result[:, 0] if compiled.channels == 1 else result
+    return result
+
+
+def _chunks(compiled: CompiledPatch, n: int, block: int, feed=None):
+    """(size, lane 0's output) of consecutive blocks covering ``n`` frames, each rendered with
+    the next frames of ``feed`` (read into one preallocated buffer) when the patch listens."""
+    if feed is not None and compiled.inputs:
+        check_feed(compiled, feed)
+        sound = np.zeros((min(block, max(n, 1)), feed.channels))
+    else:
+        sound = None
+    for size in blocks(n, block):
+        if sound is None:
+            chunk = compiled.process(size)
+        else:
+            part = sound[:size]
+            feed.read(part)
+            chunk = compiled.process(size, input=part)
+        yield size, chunk if compiled.lanes == 1 else chunk[0]
 
 
 def render_lanes(compiled: CompiledPatch, frames: int, block: int = 4096) -> np.ndarray:
@@ -71,8 +100,11 @@ def render_lanes(compiled: CompiledPatch, frames: int, block: int = 4096) -> np.
 
 def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: float,
                    fmt: str | None = None, subtype: str = "float",
-                   block: int = _config.DEFAULT_BLOCK, progress: bool | None = None) -> dict:
+                   block: int = _config.DEFAULT_BLOCK, progress: bool | None = None,
+                   input=None) -> dict:
     """Stream a render to ``path`` (WAV or FLAC) through a temporary file renamed at the end.
+
+    ``input`` is the feed of the audio_in nodes (a streamed file: memory stays flat too).
 
     Memory stays flat however long the render, and the file is written on a background thread
     while the next block renders. If anything interrupts it (Ctrl-C, a full disk),
@@ -99,9 +131,8 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
             # the file is written on a thread of its own while the next block renders
             with BlockWriter(fh, min(block, max(n, 1)), compiled.channels,
                              clip=subtype != "float") as writer:
-                for size in blocks(n, block):
-                    chunk = compiled.process(size)
-                    writer.write(chunk if compiled.lanes == 1 else chunk[0])
+                for size, chunk in _chunks(compiled, n, block, input):
+                    writer.write(chunk)
                     if bar is not None:
                         bar.update(size)
             peak, clipped = writer.peak, writer.clipped

@@ -1,7 +1,8 @@
 """The patch graph as plain data: nodes, their parameters and inputs, and the outputs.
 
-Nothing here computes audio or imports numba. A :class:`Graph` round-trips to a patch file
-and is what the compiler and the reference interpreter read.
+Nothing here computes audio; the node registry (the floor below) says what a valid node is.
+A :class:`Graph` round-trips to a patch file and is what the compiler and the reference
+interpreter read.
 
 Examples
 --------
@@ -15,13 +16,13 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from neuromix.errors import PatchError  # noqa: F401  (re-exported: the graph's own error)
+from neuromix.errors import PatchError, nearest
+from neuromix.nodes import get, registry
 
 ID_RULE = "[A-Za-z_][A-Za-z0-9_]*"  # node ids, input names: letters, digits, '_', no digit first
 _ID = re.compile(ID_RULE + r"\Z")
@@ -51,12 +52,6 @@ starting with a digit ([A-Za-z_][A-Za-z0-9_]*)
         raise PatchError(f"{what} {name!r} is not valid: use letters, digits and '_', not "
                          f"starting with a digit ({ID_RULE})")
     return name
-
-
-def nearest(name: str, choices) -> str | None:
-    """A 'did you mean' hint naming the closest valid choices, or None."""
-    near = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.5)
-    return f"did you mean {' or '.join(repr(n) for n in near)}?" if near else None
 
 
 @dataclass(frozen=True)
@@ -178,8 +173,6 @@ class Graph:
 
     def validate(self) -> None:
         """Check types, parameter names, ranges, options and references; raise PatchError."""
-        from neuromix.nodes import registry
-
         types = registry()
         if not (isinstance(self.sr, (int, float)) and 1 <= self.sr <= 1_000_000):
             raise PatchError(f"sample rate must be a number from 1 to 1000000 Hz, not {self.sr!r}")
@@ -196,13 +189,11 @@ class Graph:
         if not self.outputs:
             raise PatchError("the patch has no output", hint="add 'out: <node id>'")
         for ref in self.outputs:
-            _check_ref(ref, self, None)
+            check_ref(ref, self, None)
         _check_delay_memory(self)
 
 
-def _check_ref(ref: Ref, graph: Graph, node: Node | None, field: str | None = None) -> None:
-    from neuromix.nodes import get
-
+def check_ref(ref: Ref, graph: Graph, node: Node | None, field: str | None = None) -> None:
     where = node.id if node else None
     if not isinstance(ref, Ref):
         raise PatchError(f"expected a node reference, not {ref!r}", node=where, field=field)
@@ -244,8 +235,6 @@ def address_range(graph: Graph, address: str) -> tuple[float, float]:
     >>> address_range(g, "s.freq"), address_range(g, "a.w.s"), address_range(g, "a.w.s.scale")
     ((-24000.0, 24000.0), (-1000000.0, 1000000.0), (-1000000000.0, 1000000000.0))
     """
-    from neuromix.nodes import get
-
     nid, _, rest = address.partition(".")
     node = graph.nodes.get(nid)
     if node is None or rest.endswith((".scale", ".offset")):
@@ -269,7 +258,7 @@ def _check_number(value, where: str, lo: float, hi: float, node: Node, field: st
 
 
 def _check_signal(value: Signal, graph: Graph, node: Node, field: str) -> None:
-    _check_ref(value.ref, graph, node, field)
+    check_ref(value.ref, graph, node, field)
     _check_delay(value.delay, node, field)
     for name, x in (("scale", value.scale), ("offset", value.offset)):
         if x is not None:
@@ -313,8 +302,6 @@ def _check_delay_memory(graph: Graph) -> None:
 def check_option(node: Node, name: str, value) -> None:
     """PatchError unless ``value`` is one of option ``name``'s declared choices, or of its
     declared kind within its range (a list option: finite numbers, see :func:`_check_list`)."""
-    from neuromix.nodes import get
-
     nt = get(node.type)
     spec = nt.option(name)
     if spec is None:
@@ -363,7 +350,7 @@ def _validate_node(node: Node, types, graph: Graph) -> None:
                          hint=f"connect signals to its parameters: "
                               f"{', '.join(p.name for p in nt.params)}")
     for inp in node.inputs:
-        _check_ref(inp.ref, graph, node, "inputs")
+        check_ref(inp.ref, graph, node, "inputs")
         _check_delay(inp.delay, node, "inputs")
         if isinstance(inp.weight, Signal):
             _check_signal(inp.weight, graph, node, "inputs")

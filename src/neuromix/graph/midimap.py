@@ -29,7 +29,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from neuromix.graph.graph import PatchError, nearest
+from neuromix.errors import PatchError, nearest
+from neuromix.graph.yamlfile import line_of as _line
+from neuromix.nodes import get
 
 CURVES = ("lin", "exp")
 KEYS = ("port", "channel", "cc")
@@ -82,12 +84,6 @@ SCHEMA = {  # the JSON Schema of the section, for editors (see neuromix schema)
                         "curve": {"enum": list(CURVES)},
                         "channel": {"type": "integer", "minimum": 1, "maximum": 16}}}]}}},
 }
-
-
-def _line(mapping, key=None):
-    from neuromix.graph.patchfile import _line as line_of
-
-    return line_of(mapping, key)
 
 
 def _channel(value, line) -> int:
@@ -156,8 +152,6 @@ def _range(value, address, ranges, number, where) -> tuple[float, float]:
 
 def param_ranges(graph) -> dict[str, tuple[float, float]]:
     """The declared (lo, hi) of each plain parameter address ``node.param`` of a graph."""
-    from neuromix.nodes import get
-
     out = {}
     for nid, node in graph.nodes.items():
         for spec in get(node.type).params:

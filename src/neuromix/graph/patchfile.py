@@ -26,27 +26,22 @@ import re
 from pathlib import Path
 from typing import Any
 
-from neuromix.graph.graph import Graph, Input, Node, PatchError, Ref, Signal, check_id, nearest
-from neuromix.graph.yamlfile import load_yaml, read_text
-from neuromix.io.atomic import write_text as atomic_write_text
+from neuromix.errors import PatchError, nearest
+from neuromix.graph.addresses import parameters
+from neuromix.graph.graph import Graph, Input, Node, Ref, Signal, check_id
+from neuromix.graph.midimap import param_ranges, parse_midi
+from neuromix.graph.plan import Plan, plan_graph
+from neuromix.graph.yamlfile import line_of as _line, load_yaml, plain as _plain, read_text
+from neuromix.io.atomic import write_text
+from neuromix.nodes import get, registry
+from neuromix.nodes._registry import FilePath
 
 FORMAT_VERSION = 1
 TOP_LEVEL = ("neuromix", "sr", "seed", "nodes", "out")
-EXTRA_SECTIONS = ("render", "midi", "osc", "meta")  # kept as they are for the tools that own them
+EXTRA_SECTIONS = ("render", "midi", "osc", "meta", "input")  # kept for the tools that own them
 SIGNAL_KEYS = ("from", "scale", "offset", "delay")
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z_][A-Za-z0-9_\-]*)*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "none", "~"}
-
-
-def _line(mapping, key=None) -> int | None:
-    """1-based line of ``key`` in a ruamel mapping (or of the mapping itself)."""
-    lc = getattr(mapping, "lc", None)
-    if lc is None:
-        return None
-    try:
-        return (lc.key(key)[0] if key is not None else lc.line) + 1
-    except (KeyError, TypeError, AttributeError):
-        return lc.line + 1 if lc.line is not None else None
 
 
 def load_graph(path) -> Graph:
@@ -58,28 +53,26 @@ def load_graph(path) -> Graph:
 def loads(text: str, filename: str | None = None) -> Graph:
     """Parse and validate patch-file text (within the limits of :mod:`.yamlfile`)."""
     doc = load_yaml(text, filename)
-    from neuromix.compiler.passes import plan_graph
-
     try:
-        graph, lines = _build(doc, str(Path(filename).parent) if filename else None)
-        plan = plan_graph(graph)  # validates, and finds loops without delay while lines are known
+        graph, lines = read_graph(doc, str(Path(filename).parent) if filename else None)
+        check_graph(graph, lines)
         if "midi" in doc:
-            _check_midi(doc, graph, plan)
+            parse_midi(doc["midi"], dict(parameters(graph)), param_ranges(graph),
+                       _line(doc, "midi"))
         if "render" in doc:
             check_render(doc["render"], _line(doc, "render"))
     except PatchError as err:
-        line = err.line or lines_for(err, locals().get("lines", {}))
-        raise err.located(filename, line) from None
+        raise err.located(filename, None) from None
     return graph
 
 
-def _check_midi(doc, graph, plan) -> None:
-    """The ``midi:`` section maps CC numbers to parameters this patch has (see midimap)."""
-    from neuromix.compiler.codegen import build_layout
-    from neuromix.graph.midimap import param_ranges, parse_midi
-
-    layout, _ = build_layout(plan)
-    parse_midi(doc["midi"], dict(layout.params), param_ranges(graph), _line(doc, "midi"))
+def check_graph(graph: Graph, lines: dict) -> Plan:
+    """Validate a graph read from a file and find its loops without delay while the lines are
+    known: the plan, or a PatchError at the line of the node (and field) it is about."""
+    try:
+        return plan_graph(graph)
+    except PatchError as err:
+        raise err.located(None, err.line or _lines_for(err, lines)) from None
 
 
 MAX_SECONDS = 24 * 3600.0  # the longest render a patch file may ask for
@@ -114,7 +107,7 @@ def check_render(section, line=None) -> dict:
     return _plain(section)
 
 
-def lines_for(err: PatchError, lines: dict) -> int | None:
+def _lines_for(err: PatchError, lines: dict) -> int | None:
     return lines.get((err.node, err.field)) or lines.get((err.node, None))
 
 
@@ -194,14 +187,11 @@ def _inputs(section, node_id: str, kind: str | None, line) -> list[Input]:
     return result
 
 
-def _build(doc, base: str | None = None) -> tuple[Graph, dict]:
-    """The graph and the line of every node and field; file options resolve inside ``base``."""
-    from neuromix.nodes import registry
-    from neuromix.nodes._registry import FilePath
-
+def read_graph(doc, base: str | None = None) -> tuple[Graph, dict]:
+    """The graph of a loaded patch document (``nodes:``, ``out:``, ...) and the line of every
+    node and field, as :func:`check_graph` takes them; file options resolve inside ``base``."""
     if not isinstance(doc, dict):
         raise PatchError("a patch file is a mapping with 'nodes:' and 'out:'", line=1)
-    lines: dict = {}
     for key in doc:
         if key not in TOP_LEVEL + EXTRA_SECTIONS:
             raise PatchError(f"unknown section {key!r}", line=_line(doc, key),
@@ -216,10 +206,44 @@ def _build(doc, base: str | None = None) -> tuple[Graph, dict]:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise PatchError(f"seed must be a whole number, not {seed!r}", line=_line(doc, "seed"))
     graph = Graph(sr=float(sr), seed=seed)
-    nodes = doc.get("nodes")
+    lines = read_nodes(graph, doc.get("nodes"), base, _line(doc, "nodes") or 1)
+    out = doc.get("out")
+    if out is None:
+        raise PatchError("the patch has no output", line=1, hint="add 'out: <node id>'")
+    refs = out if isinstance(out, list) else [out]
+    graph.outputs = [_ref(r, "out", None, _line(doc, "out")) for r in refs]
+    lines[(None, None)] = _line(doc, "out")
+    graph.extra = {k: _plain(doc[k]) for k in EXTRA_SECTIONS if k in doc}
+    if "input" in doc:
+        graph.extra["input"] = _input_section(doc["input"], base, _line(doc, "input"))
+    return graph, lines
+
+
+def _input_section(section, base: str | None, line: int | None):
+    """``input: FILE`` or ``input: {file: FILE, loop: BOOL}``: the sound file the audio_in
+    nodes hear when nothing else is given, its name relative to the patch file (never read
+    here: only the commands that render open it)."""
+    form = "input: FILE or input: {file: FILE, loop: true}"
+    if isinstance(section, str) and section.strip():
+        return FilePath(section, base)
+    if not isinstance(section, dict) or not isinstance(section.get("file"), str) \
+            or not section["file"].strip():
+        raise PatchError(f"input: must name a sound file ({form}), not {_plain(section)!r}",
+                         line=line)
+    unknown = [k for k in section if k not in ("file", "loop")]
+    if unknown:
+        raise PatchError(f"input: unknown key {unknown[0]!r} ({form})", line=line)
+    if not isinstance(section.get("loop", False), bool):
+        raise PatchError(f"input: loop must be true or false, not {section['loop']!r}", line=line)
+    return {"file": FilePath(section["file"], base), "loop": section.get("loop", False)}
+
+
+def read_nodes(graph: Graph, nodes, base: str | None, at: int | None) -> dict:
+    """Add the nodes of a ``nodes:`` section (declared at line ``at``) to ``graph``; returns
+    the line of every node and field."""
     if not isinstance(nodes, dict) or not nodes:
-        raise PatchError("'nodes:' must be a mapping of node ids to nodes",
-                         line=_line(doc, "nodes") or 1)
+        raise PatchError("'nodes:' must be a mapping of node ids to nodes", line=at)
+    lines: dict = {}
     types = registry()
     for nid, spec in nodes.items():
         line = _line(nodes, nid)
@@ -260,23 +284,7 @@ def _build(doc, base: str | None = None) -> tuple[Graph, dict]:
                 raise PatchError(f"{ntype} has no parameter {key!r}", node=nid, line=kline,
                                  hint=nearest(str(key), valid) or f"it takes {', '.join(valid) or 'none'}")
         graph.add(node)
-    out = doc.get("out")
-    if out is None:
-        raise PatchError("the patch has no output", line=1, hint="add 'out: <node id>'")
-    refs = out if isinstance(out, list) else [out]
-    graph.outputs = [_ref(r, "out", None, _line(doc, "out")) for r in refs]
-    lines[(None, None)] = _line(doc, "out")
-    graph.extra = {k: _plain(doc[k]) for k in EXTRA_SECTIONS if k in doc}
-    return graph, lines
-
-
-def _plain(value) -> Any:
-    """ruamel's commented containers as plain dicts and lists."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return lines
 
 
 # -- writing ---------------------------------------------------------------------------------
@@ -330,8 +338,6 @@ def _dump_node(node: Node, kind: str | None) -> dict:
 
 def dumps(graph: Graph, comment: str | None = None) -> str:
     """Patch-file text for a graph: one node per line, loadable by :func:`loads`."""
-    from neuromix.nodes import get
-
     buf = io.StringIO()
     if comment:
         for line in comment.splitlines():
@@ -351,4 +357,4 @@ def dumps(graph: Graph, comment: str | None = None) -> str:
 
 def save(graph: Graph, path, comment: str | None = None) -> None:
     """Write ``graph`` to ``path`` as a YAML patch file, atomically."""
-    atomic_write_text(path, dumps(graph, comment))
+    write_text(path, dumps(graph, comment))

@@ -25,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from neuromix.io.atomic import finish, temporary_beside
+from neuromix.engine.compiled import CompiledPatch
 
 
 class OfflineAudio:
@@ -33,7 +34,6 @@ class OfflineAudio:
     def __init__(self, graph, rate: int, path):
         import soundfile as sf
 
-        from neuromix.engine.compiled import CompiledPatch
 
         self.compiled = CompiledPatch(graph)
         self.compiled.process(1)  # load the kernel now, not inside the first tick

@@ -30,19 +30,42 @@ neuromix.errors.PatchError: line 2: input 'x': unknown source 'mose' (did you me
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuromix.graph.graph import Graph, Node, PatchError, Ref, check_id, nearest
+from neuromix.errors import PatchError, nearest
+from neuromix.graph.addresses import parameters
+from neuromix.graph.graph import Graph, Input, Node, Ref, check_id, check_ref
+from neuromix.graph.patchfile import check_graph, load_graph, read_graph, read_nodes
+from neuromix.graph.yamlfile import line_of as _line, load_yaml, plain as _plain, read_text
+from neuromix.graph.yamlfile import with_lines
+from neuromix.instrument.mlp import Model, Settings
 
 FORMAT_VERSION = 1
 TOP_LEVEL = ("instrument", "rate", "seed", "inputs", "network", "outputs", "play", "replay",
              "midi", "window", "learn")
 LEARN_KEYS = ("inputs", "outputs", "hidden", "activations", "learning_rate", "epochs", "seed",
               "validation", "patience", "record_rate", "examples", "model", "control_port")
-SOURCES = ("mouse", "joystick", "midi", "osc", "replay")
-OUTPUT_TYPES = ("notes", "cc", "bend", "osc", "param")
+SIGNAL_KEYS = ("from", "range", "to", "curve")
+INPUT_KEYS = {  # the keys of an input, by source (the reader and the JSON Schema use these)
+    "mouse": ("source", "axis", "button", "value"),
+    "joystick": ("source", "axis", "hat", "button", "device", "dead_zone", "value"),
+    "midi": ("source", "event", "number", "channel", "port", "value"),
+    "osc": ("source", "address", "index", "port", "range", "value"),
+    "replay": ("source", "value"),
+}
+SOURCES = tuple(INPUT_KEYS)
+OUTPUT_KEYS = {  # the keys of an output, by type
+    "notes": ("type", "pitch", "notes", "scale", "root", "trigger", "gate", "clock", "velocity",
+              "duration", "polyphony", "channel"),
+    "cc": ("type", "number", "bits", "channel", "rate") + SIGNAL_KEYS,
+    "bend": ("type", "channel", "rate") + SIGNAL_KEYS,
+    "osc": ("type", "preset", "host", "port", "address", "values", "rate"),
+    "param": ("type", "address") + SIGNAL_KEYS,
+}
+OUTPUT_TYPES = tuple(OUTPUT_KEYS)
 SCALES = {
     "chromatic": tuple(range(12)),
     "major": (0, 2, 4, 5, 7, 9, 11),
@@ -54,7 +77,6 @@ TRIGGERS = ("change", "gate", "clock")
 MIDI_EVENTS = ("cc", "pitch", "velocity", "gate", "bend")
 WEKINATOR = {"host": "127.0.0.1", "port": 12000, "address": "/wek/outputs"}
 WEKINATOR_INPUT_PORT = 6448
-SIGNAL_KEYS = ("from", "range", "to", "curve")
 
 
 @dataclass
@@ -160,18 +182,23 @@ class InstrumentSpec:
 
 
 # -- reading ---------------------------------------------------------------------------------
+def is_instrument_file(path) -> bool:
+    """Whether a file is an instrument file (a top-level ``instrument:`` key)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"^instrument\s*:", text, re.MULTILINE) is not None
+
+
 def load(path) -> InstrumentSpec:
     """Read and validate an instrument file; PatchError (with file and line) if it is bad."""
-    from neuromix.graph.yamlfile import read_text
-
     path = Path(path)
     return loads(read_text(path, "instrument file"), filename=str(path), base=path.parent)
 
 
 def loads(text: str, filename: str | None = None, base: Path | None = None) -> InstrumentSpec:
     """Parse and validate instrument-file text (paths inside are relative to ``base``)."""
-    from neuromix.graph.yamlfile import load_yaml
-
     doc = load_yaml(text, filename)
     try:
         spec = _Reader(base or Path.cwd()).instrument(doc)
@@ -179,18 +206,6 @@ def loads(text: str, filename: str | None = None, base: Path | None = None) -> I
         raise err.located(filename, None) from None
     spec.path = Path(filename) if filename else None
     return spec
-
-
-def _line(mapping, key=None) -> int | None:
-    from neuromix.graph.patchfile import _line as line_of
-
-    return line_of(mapping, key)
-
-
-def _plain(value):
-    from neuromix.graph.patchfile import _plain as plain
-
-    return plain(value)
 
 
 def _is_number(value) -> bool:
@@ -307,7 +322,7 @@ class _Reader:
         return result
 
     def input_mouse(self, spec, where):
-        self.keys(spec, ("source", "axis", "button", "value"), where)
+        self.keys(spec, INPUT_KEYS["mouse"], where)
         if ("axis" in spec) == ("button" in spec):
             raise PatchError(f"{where}: a mouse input takes 'axis: x|y' or 'button: "
                              f"left|middle|right'", line=_line(spec))
@@ -318,7 +333,7 @@ class _Reader:
         return opts, float(self.number(spec, "value", 0.5 if "axis" in spec else 0.0, 0, 1, where))
 
     def input_joystick(self, spec, where):
-        self.keys(spec, ("source", "axis", "hat", "button", "device", "dead_zone", "value"), where)
+        self.keys(spec, INPUT_KEYS["joystick"], where)
         kinds = [k for k in ("axis", "hat", "button") if k in spec]
         if len(kinds) != 1 and kinds != ["axis", "hat"]:
             raise PatchError(f"{where}: a joystick input takes 'axis: N', 'button: N' or "
@@ -338,7 +353,7 @@ class _Reader:
         return opts, float(self.number(spec, "value", 0.0, -1, 1, where))
 
     def input_midi(self, spec, where):
-        self.keys(spec, ("source", "event", "number", "channel", "port", "value"), where)
+        self.keys(spec, INPUT_KEYS["midi"], where)
         event = self.choice(spec, "event", "cc", MIDI_EVENTS, where)
         opts = {"event": event, "port": spec.get("port"),
                 "channel": spec.get("channel") and self.number(spec, "channel", 1, 1, 16, where,
@@ -351,7 +366,7 @@ class _Reader:
         return opts, float(self.number(spec, "value", 0.0, lo, 1, where))
 
     def input_osc(self, spec, where):
-        self.keys(spec, ("source", "address", "index", "port", "range", "value"), where)
+        self.keys(spec, INPUT_KEYS["osc"], where)
         address = spec.get("address", "/wek/inputs")
         if not isinstance(address, str) or not address.startswith("/"):
             raise PatchError(f"{where}: 'address' must start with '/', not {address!r}",
@@ -364,12 +379,10 @@ class _Reader:
         return opts, float(self.number(spec, "value", 0.0, -1e9, 1e9, where))
 
     def input_replay(self, spec, where):
-        self.keys(spec, ("source", "value"), where)
+        self.keys(spec, INPUT_KEYS["replay"], where)
         return {}, float(self.number(spec, "value", 0.0, -1e9, 1e9, where))
 
     def learn(self, section, inputs) -> LearnSpec:
-        from neuromix.instrument.mlp import Settings
-
         where = "learn"
         if not isinstance(section, dict):
             raise PatchError("'learn:' is a mapping with outputs: {name: [low, high]} and "
@@ -428,22 +441,13 @@ class _Reader:
                                      where, integer=True))
 
     def network(self, section, inputs, rate, seed, line, learn=None) -> Graph:
-        from ruamel.yaml.comments import CommentedMap
-
-        from neuromix.compiler.passes import plan_graph
-        from neuromix.graph.patchfile import _build, lines_for
-
         graph, lines = Graph(sr=float(rate), seed=seed), {}
         if section != "linear":
             if not isinstance(section, dict) or set(section) != {"nodes"}:
                 raise PatchError("'network:' is 'linear' or a mapping with 'nodes:' (a patch's "
                                  "nodes section; inputs are nodes of the same names)", line=line)
-            doc = CommentedMap(nodes=section["nodes"])
-            doc.lc.data = section.lc.data
-            nodes = section["nodes"]
-            doc["out"] = next(iter(nodes), None) if isinstance(nodes, dict) else None
-            graph, lines = _build(doc)
-            graph.sr, graph.seed = float(rate), seed
+            lines = read_nodes(graph, section["nodes"], str(self.base),
+                               _line(section, "nodes") or line)
         for spec in inputs:
             if spec.name in graph.nodes:
                 raise PatchError(f"a network node is called '{spec.name}' like an input",
@@ -456,17 +460,11 @@ class _Reader:
         nodes.update(graph.nodes)
         graph.nodes = nodes
         graph.outputs = [Ref(nid) for nid in nodes]
-        try:
-            plan_graph(graph)
-        except PatchError as err:
-            raise err.located(None, err.line or lines_for(err, lines)) from None
+        check_graph(graph, lines)
         return graph
 
     def learned_nodes(self, learn: LearnSpec, graph: Graph) -> dict[str, Node]:
         """The taught network as neuron nodes: weights from the model file if it exists, else 0."""
-        from neuromix.graph.graph import Input
-        from neuromix.instrument.mlp import Model
-
         ids = learn.node_ids()
         sources = [learn.inputs] + ids[:-1]
         acts = [*learn.settings.activations, "identity"]
@@ -497,9 +495,6 @@ class _Reader:
         return nodes
 
     def play(self, section, line) -> Graph:
-        from neuromix.compiler.passes import plan_graph
-        from neuromix.graph.patchfile import _build, lines_for, load_graph
-
         if isinstance(section, str):
             path = self.base / section
             if not path.is_file():
@@ -508,11 +503,8 @@ class _Reader:
         if not isinstance(section, dict):
             raise PatchError("'play' is a patch file path or an inline patch (nodes:, out:)",
                              line=line)
-        graph, lines = _build(section)
-        try:
-            plan_graph(graph)
-        except PatchError as err:
-            raise err.located(None, err.line or lines_for(err, lines)) from None
+        graph, lines = read_graph(section, str(self.base))
+        check_graph(graph, lines)
         return graph
 
     def outputs(self, section, line, graph: Graph, linear: bool, play) -> list[OutputSpec]:
@@ -546,8 +538,6 @@ class _Reader:
 
         ``to=None`` makes the default ``to`` the signal's own range (the value, clipped).
         """
-        from neuromix.graph.graph import _check_ref
-
         if isinstance(value, str):
             value = {"from": value}
         if not isinstance(value, dict) or "from" not in value:
@@ -556,7 +546,7 @@ class _Reader:
         self.keys(value, SIGNAL_KEYS + tuple(extra), where)
         ref = Ref.parse(str(value["from"]))
         try:
-            _check_ref(ref, self.graph, None)
+            check_ref(ref, self.graph, None)
         except PatchError as err:
             names = "the network's nodes and inputs" if not self.linear else "the inputs (the " \
                     "network is linear)"
@@ -574,14 +564,13 @@ class _Reader:
         if "from" not in spec:
             raise PatchError(f"{where}: needs 'from: <node id>'", line=_line(spec))
         sub = {k: spec[k] for k in SIGNAL_KEYS if k in spec}
-        return self.signal(_as_map(spec, sub), where, _line(spec), to)
+        return self.signal(with_lines(spec, sub), where, _line(spec), to)
 
     def channel(self, spec, where):
         return self.number(spec, "channel", 1, 1, 16, where, integer=True)
 
     def output_notes(self, spec, where, play):
-        self.keys(spec, ("type", "pitch", "notes", "scale", "root", "trigger", "gate", "clock",
-                         "velocity", "duration", "polyphony", "channel"), where)
+        self.keys(spec, OUTPUT_KEYS["notes"], where)
         if "pitch" not in spec:
             raise PatchError(f"{where}: notes need 'pitch: <signal>'", line=_line(spec))
         out: dict[str, Any] = {"channel": self.channel(spec, where)}
@@ -639,7 +628,7 @@ class _Reader:
         return out
 
     def output_cc(self, spec, where, play):
-        self.keys(spec, ("type", "number", "bits", "channel", "rate") + SIGNAL_KEYS, where)
+        self.keys(spec, OUTPUT_KEYS["cc"], where)
         bits = self.choice(spec, "bits", 7, (7, 14), where)
         if "number" not in spec:
             raise PatchError(f"{where}: a CC output needs 'number'", line=_line(spec))
@@ -649,13 +638,13 @@ class _Reader:
                 "rate": float(self.number(spec, "rate", 100, 0.1, 4000, where))}
 
     def output_bend(self, spec, where, play):
-        self.keys(spec, ("type", "channel", "rate") + SIGNAL_KEYS, where)
+        self.keys(spec, OUTPUT_KEYS["bend"], where)
         return {"signal": self._inline_signal(spec, where, (-1.0, 1.0)),
                 "channel": self.channel(spec, where),
                 "rate": float(self.number(spec, "rate", 100, 0.1, 4000, where))}
 
     def output_osc(self, spec, where, play):
-        self.keys(spec, ("type", "preset", "host", "port", "address", "values", "rate"), where)
+        self.keys(spec, OUTPUT_KEYS["osc"], where)
         preset = self.choice(spec, "preset", None, (None, "wekinator"), where)
         base = WEKINATOR if preset else {}
         if not preset and "address" not in spec:
@@ -679,16 +668,13 @@ class _Reader:
                 "rate": float(self.number(spec, "rate", 50, 0.1, 4000, where))}
 
     def output_param(self, spec, where, play):
-        from neuromix.compiler.codegen import generate
-        from neuromix.compiler.passes import plan_graph
-
-        self.keys(spec, ("type", "address") + SIGNAL_KEYS, where)
+        self.keys(spec, OUTPUT_KEYS["param"], where)
         if play is None:
             raise PatchError(f"{where}: a param output needs an audio patch: 'play: patch.yaml'",
                              line=_line(spec))
         if "to" not in spec:
             raise PatchError(f"{where}: a param output needs 'to: [low, high]'", line=_line(spec))
-        addresses = [a for a, _ in generate(plan_graph(play)).layout.params]
+        addresses = [a for a, _ in parameters(play)]
         address = spec.get("address")
         if address not in addresses:
             raise PatchError(f"{where}: the played patch has no parameter '{address}'",
@@ -697,12 +683,3 @@ class _Reader:
                              "'neuromix info'")
         return {"address": address, "signal": self._inline_signal(spec, where, (0.0, 1.0))}
 
-
-def _as_map(spec, sub: dict):
-    """``sub`` as a ruamel mapping carrying the line numbers of ``spec``."""
-    from ruamel.yaml.comments import CommentedMap
-
-    result = CommentedMap(sub)
-    result.lc.data = {k: v for k, v in spec.lc.data.items() if k in sub}
-    result.lc.line, result.lc.col = spec.lc.line, spec.lc.col
-    return result

@@ -40,8 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from neuromix.graph.graph import PatchError
+from neuromix.io import midi as midi_io
 from neuromix.io.atomic import finish, temporary_beside
-from neuromix.instrument.file import InputSpec
+from neuromix.instrument.file import InputSpec, InstrumentSpec
+from neuromix.io.osc import Listener, Reporter
 
 MOUSE_BUTTONS = {1: "left", 2: "middle", 3: "right"}
 
@@ -144,6 +146,23 @@ class Replay:
                 if live is None or not live[i]:
                     values[i] = v
             self.pos += 1
+
+
+def gesture(spec: InstrumentSpec, seconds: float | None = None) -> np.ndarray:
+    """An instrument's input values tick by tick as its ``replay`` plays them: one row per
+    control tick, one column per input, for ``seconds`` (default: the gesture's length plus one
+    second). Without a replay the inputs stay at their initial values."""
+    names = [s.name for s in spec.inputs]
+    bank = InputBank(names, [s.initial for s in spec.inputs])
+    replay = Replay(spec.replay, names, spec.rate) if spec.replay else None
+    ticks = int(round(seconds * spec.rate)) if seconds is not None else (
+        (replay.end_tick if replay else 0) + spec.rate)
+    values = np.empty((ticks, len(names)))
+    for tick in range(ticks):
+        if replay is not None:
+            replay.apply(tick, bank.values)
+        values[tick] = bank.values
+    return values
 
 
 # -- pygame: mouse and joystick --------------------------------------------------------------
@@ -267,13 +286,11 @@ class MidiInputs:
     """MIDI CC, note pitch / velocity / gate and pitch bend from an input port."""
 
     def __init__(self, specs: list[InputSpec], bank: InputBank, say=print):
-        from neuromix.instrument.midi import open_input
-
         self.specs = [s for s in specs if s.source == "midi"]
         self.bank = bank
         self.held: list[int] = []
         port = next((s.options["port"] for s in self.specs if s.options.get("port")), None)
-        self.port, reason = open_input(port, self.handle)
+        self.port, reason = midi_io.open_input(port, self.handle)
         if self.port is None:
             say(f"{reason}; MIDI inputs keep their start values")
 
@@ -324,8 +341,6 @@ class OscInputs:
 
     def __init__(self, specs: list[InputSpec], bank: InputBank, say=print,
                  extra: dict[int, dict] | None = None, host: str = "127.0.0.1"):
-        from neuromix.io.osc import Listener, Reporter
-
         self.bank = bank
         self.servers = []
         self.report = Reporter(say, "OSC in")

@@ -41,7 +41,11 @@ from neuromix.graph.graph import PatchError
 from neuromix.instrument import inputs as inputs_mod
 from neuromix.instrument import outputs as outputs_mod
 from neuromix.instrument.file import InstrumentSpec
-from neuromix.instrument.midi import MidiRecorder, MidiSink, open_output
+from neuromix.io.midi import MidiRecorder, MidiSink, open_output
+from neuromix.engine.compiled import CompiledPatch
+from neuromix.instrument.audio import OfflineAudio
+from neuromix.instrument.teach import Teacher
+from neuromix.instrument.window import Window
 
 class Instrument:
     """A running instrument: its compiled network, input sources and outputs.
@@ -69,8 +73,6 @@ class Instrument:
     def __init__(self, spec: InstrumentSpec, *, offline: bool = False, window: bool = False,
                  midi_file=None, record_gesture=None, replay=None, wav=None, midi_port=None,
                  say=None):
-        from neuromix.engine.compiled import CompiledPatch
-
         self.spec, self.offline, self.rate = spec, offline, spec.rate
         self.say = say or _once_printer()
         self.tick = 0
@@ -109,15 +111,11 @@ class Instrument:
                         if record_gesture else None)
         self.window = self.pygame = self.teacher = None
         if spec.learn is not None:
-            from neuromix.instrument.teach import Teacher
-
             self.teacher = Teacher(self, spec.learn, self.say)
         if offline:
             return
         sources = {s.source for s in spec.inputs}
         if window:
-            from neuromix.instrument.window import Window
-
             self.window = Window(spec, self.channels, **spec.window)
         if window or "joystick" in sources:
             teaching = self.window is not None and self.teacher is not None
@@ -141,8 +139,6 @@ class Instrument:
         if self.spec.play is None:
             return None
         if wav is not None:
-            from neuromix.instrument.audio import OfflineAudio
-
             return OfflineAudio(self.spec.play, self.rate, wav)
         self.say("the played patch is heard only with --wav FILE here (live audio output comes "
                  "with the real-time stream); its parameters are not sent" if not self.offline

@@ -29,6 +29,7 @@ import numpy as np
 
 from neuromix.nodes.activations import ACTIVATIONS
 from neuromix.errors import TrainError  # noqa: F401  (raised here, caught by the CLI)
+from neuromix.io.atomic import write_text
 
 # derivatives from the pre-activation u and the output y, for the activations training supports
 DERIVATIVES: dict[str, Callable] = {
@@ -121,8 +122,6 @@ class Model:
                    error=float(data.get("error", float("nan"))))
 
     def save(self, path) -> None:
-        from neuromix.io.atomic import write_text
-
         write_text(path, self.to_json())
 
     @classmethod

@@ -10,7 +10,7 @@ Examples
 >>> import numpy as np
 >>> from neuromix.graph.graph import Ref
 >>> from neuromix.instrument.file import SignalMap
->>> from neuromix.instrument.midi import MidiRecorder, MidiSink
+>>> from neuromix.io.midi import MidiRecorder, MidiSink
 >>> rec = MidiRecorder(200)
 >>> cc = ControlChange(MidiSink(rec), {"signal": SignalMap(Ref("a")), "number": 74, "bits": 7,
 ...                                    "channel": 1, "rate": 100}, {"a": 0}, rate=200)

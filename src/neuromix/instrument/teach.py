@@ -35,6 +35,7 @@ import numpy as np
 from neuromix.graph.graph import PatchError
 from neuromix.instrument.file import WEKINATOR, LearnSpec
 from neuromix.instrument.mlp import Model, TrainError, fit
+from neuromix.io.atomic import temporary_beside, write_text
 
 CONTROL = "/wekinator/control/"
 DONE = "/wekinator/status/done-training"
@@ -54,8 +55,6 @@ def examples_text(inputs: list[str], outputs: list[str], x, y) -> str:
 
 def write_examples(path, inputs: list[str], outputs: list[str], x, y) -> None:
     """Write examples as CSV (atomically): a header of names, one row per example."""
-    from neuromix.io.atomic import write_text
-
     write_text(path, examples_text(inputs, outputs, x, y))
 
 
@@ -76,7 +75,6 @@ def backup_examples(path, text: str, when: float | None = None) -> Path:
     import os
     import time
 
-    from neuromix.io.atomic import temporary_beside
 
     path = Path(path)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(time.time() if when is None else when))

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import deque
 
 from neuromix.graph.graph import Signal
+from neuromix.instrument.inputs import import_pygame
 
 BACKGROUND, PANEL, TEXT = (18, 20, 24), (40, 44, 52), (200, 204, 212)
 FILL = {"in": (90, 180, 250), "net": (250, 180, 70), "out": (120, 220, 130)}
@@ -47,8 +48,6 @@ class Window:
 
     def __init__(self, spec, channels: dict[str, int], width: int = 960, height: int = 600,
                  fps: int = 30):
-        from neuromix.instrument.inputs import import_pygame
-
         pygame = import_pygame()
         pygame.display.init()
         pygame.font.init()

@@ -54,7 +54,7 @@ def _reason(err: Exception) -> str:
     return text.split(":")[-1].strip() or "unknown format"
 
 
-def _scrub(block: np.ndarray) -> int:
+def scrub(block: np.ndarray) -> int:
     """Set non-finite samples to 0 in place; how many there were."""
     bad = ~np.isfinite(block)
     count = int(bad.sum())
@@ -64,8 +64,9 @@ def _scrub(block: np.ndarray) -> int:
 
 
 class SoundIn:
-    """A sound file as a stream of blocks at the patch's rate: ``block(n)`` gives (n, channels),
-    zeros after the end (or the file again with ``loop``). Use as a context manager.
+    """A sound file as a stream of blocks at the patch's rate: ``read(out)`` fills a
+    preallocated (n, channels) block, ``block(n)`` returns a new one; zeros after the end (or
+    the file again with ``loop``). Use as a context manager.
 
     Examples
     --------
@@ -79,6 +80,7 @@ class SoundIn:
 
     def __init__(self, path, sr: float, loop: bool = False):
         self.path, self.sr, self.loop = Path(path), float(sr), bool(loop)
+        self.name = str(self.path)
         meta = info(self.path)
         self.channels, self.source_sr = meta.channels, meta.samplerate
         self.frames = int(round(meta.frames * self.sr / self.source_sr))  # at the patch's rate
@@ -113,7 +115,7 @@ class SoundIn:
         except (sf.LibsndfileError, RuntimeError) as err:
             raise AudioFileError(f"{self.path}: reading stopped ({_reason(err)})") from None
         last = len(raw) < READ_BLOCK
-        self.scrubbed += _scrub(raw)
+        self.scrubbed += scrub(raw)
         if self._resampler is not None:
             raw = self._resampler.resample_chunk(raw, last=last)
         if len(raw):
@@ -122,40 +124,47 @@ class SoundIn:
         self._drained = last
         return len(raw) > 0 or not last
 
-    def _take(self, n: int) -> np.ndarray:
-        """Up to ``n`` queued frames, in order (views of the queued stretches, no copy of the
-        rest)."""
-        parts, want = [], min(n, self._queued)
-        while want:
+    def _take(self, out: np.ndarray) -> int:
+        """Copy up to ``len(out)`` queued frames into ``out``, in order; how many."""
+        done, want = 0, min(len(out), self._queued)
+        while done < want:
             head = self._pending[0]
-            part, rest = head[:want], head[want:]
-            parts.append(part)
-            want -= len(part)
-            if len(rest):
-                self._pending[0] = rest
+            take = min(want - done, len(head))
+            out[done:done + take] = head[:take]
+            done += take
+            if take < len(head):
+                self._pending[0] = head[take:]
             else:
                 self._pending.pop(0)
-        self._queued -= sum(len(part) for part in parts)
-        return np.concatenate(parts) if parts else np.zeros((0, self.channels))
+        self._queued -= done
+        return done
 
-    def block(self, n: int) -> np.ndarray:
-        """The next ``n`` frames (n, channels) of the file at the patch's rate."""
+    def read(self, out: np.ndarray) -> None:
+        """Fill ``out`` (n, channels), preallocated, with the next n frames at the patch's rate
+        (zeros after the end unless it loops)."""
+        n = len(out)
         while self._queued < n:
             if not self._more():
                 self.ended = True
                 if not self.loop or self.frames == 0:
                     break
                 self._open()
-        out = np.zeros((n, self.channels))
-        got = self._take(n)
-        out[:len(got)] = got
+        got = self._take(out)
+        out[got:] = 0.0
+
+    def block(self, n: int) -> np.ndarray:
+        """The next ``n`` frames (n, channels) of the file at the patch's rate, in a new array."""
+        out = np.empty((n, self.channels))
+        self.read(out)
         return out
 
     def rest(self) -> np.ndarray:
         """Everything from here to the end of the file (once, whatever ``loop`` says)."""
         while self._more():
             pass
-        return self._take(self._queued)
+        out = np.empty((self._queued, self.channels))
+        self._take(out)
+        return out
 
     def close(self) -> None:
         if self._file is not None:

@@ -24,9 +24,12 @@ Examples
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from neuromix.analysis.features import frames
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from neuromix.features import frames, mono
 
 STFT_SIZES = (256, 1024, 4096)
 TOP_DB = 80.0
@@ -42,10 +45,10 @@ def snr_db(target: np.ndarray, output: np.ndarray) -> float:
 
 
 def _frames_of(x: np.ndarray, size: int, hop: int) -> np.ndarray:
-    """Frames of every row of ``x`` (..., frames, size)."""
-    if x.ndim == 1:
-        return frames(x, size, hop)
-    return np.stack([frames(row, size, hop) for row in x])
+    """Frames of every row of ``x`` (..., frames, size), one zero-padded frame if shorter."""
+    if x.shape[-1] < size:
+        return np.pad(x, [(0, 0)] * (x.ndim - 1) + [(0, size - x.shape[-1])])[..., None, :]
+    return sliding_window_view(x, size, axis=-1)[..., ::hop, :]
 
 
 def magnitudes(x: np.ndarray, size: int, hop: int | None = None) -> np.ndarray:
@@ -54,38 +57,53 @@ def magnitudes(x: np.ndarray, size: int, hop: int | None = None) -> np.ndarray:
     return np.abs(np.fft.rfft(fr * np.hanning(size), axis=-1))
 
 
+class StftLoss:
+    """:func:`stft_loss` against one target, whose spectra are computed once (a fit scores
+    many generations of candidates against the same target)."""
+
+    def __init__(self, target: np.ndarray, time_weight: float = 0.0, sizes=STFT_SIZES):
+        self.target = np.asarray(target, float)
+        self.time_weight = time_weight
+        self.power = np.mean(self.target ** 2) + 1e-12
+        self.refs = []
+        for size in sizes:
+            size = min(size, len(self.target))
+            ref = magnitudes(self.target, size)
+            eps = 1e-4 * ref.max() + 1e-12  # log-magnitudes are compared down to -80 dB
+            self.refs.append((size, eps, np.log(ref + eps)))
+
+    def __call__(self, candidates: np.ndarray) -> np.ndarray | float:
+        cand = np.asarray(candidates, float)
+        single = cand.ndim == 1
+        cand = np.atleast_2d(cand)[:, :len(self.target)]
+        loss = np.zeros(len(cand))
+        for size, eps, ref in self.refs:
+            loss += np.mean(np.abs(np.log(magnitudes(cand, size) + eps) - ref), axis=(1, 2))
+        loss /= len(self.refs)
+        if self.time_weight:
+            loss += self.time_weight * np.mean((cand - self.target) ** 2, axis=1) / self.power
+        loss[~np.isfinite(loss)] = np.inf
+        return float(loss[0]) if single else loss
+
+
 def stft_loss(candidates: np.ndarray, target: np.ndarray, time_weight: float = 0.0,
               sizes=STFT_SIZES) -> np.ndarray | float:
     """Multi-resolution log-magnitude distance (+ ``time_weight`` × normalised squared error).
 
     ``candidates`` is one signal or (K, frames); the target's length decides the length.
     """
-    target = np.asarray(target, float)
-    cand = np.asarray(candidates, float)
-    single = cand.ndim == 1
-    cand = np.atleast_2d(cand)[:, :len(target)]
-    loss = np.zeros(len(cand))
-    for size in sizes:
-        size = min(size, len(target))
-        ref = magnitudes(target, size)
-        eps = 1e-4 * ref.max() + 1e-12  # log-magnitudes are compared down to -80 dB
-        got = magnitudes(cand, size)
-        loss += np.mean(np.abs(np.log(got + eps) - np.log(ref + eps)), axis=(1, 2))
-    loss /= len(sizes)
-    if time_weight:
-        power = np.mean(target ** 2) + 1e-12
-        loss += time_weight * np.mean((cand - target) ** 2, axis=1) / power
-    loss[~np.isfinite(loss)] = np.inf
-    return float(loss[0]) if single else loss
+    return StftLoss(target, time_weight, sizes)(candidates)
 
 
 def log_spectral_distance(output: np.ndarray, target: np.ndarray, sr: float,
                           size: int = 2048) -> float:
-    """Mean over frames of the RMS difference of the dB power spectra (in dB)."""
+    """Mean over frames of the RMS difference of the dB power spectra (in dB); a render's
+    (frames, channels) is heard as the mean of its channels."""
+    output, target = mono(output), mono(target)
     n = min(len(output), len(target))
     size = min(size, n)
-    p_out = magnitudes(np.asarray(output, float)[:n], size, size // 2) ** 2
-    p_ref = magnitudes(np.asarray(target, float)[:n], size, size // 2) ** 2
+    p_out = magnitudes(output[:n], size, size // 2) ** 2
+    p_ref = magnitudes(target[:n], size, size // 2) ** 2
     floor = p_ref.max() * 10 ** (-TOP_DB / 10) + 1e-30
     diff = 10 * np.log10(np.maximum(p_out, floor)) - 10 * np.log10(np.maximum(p_ref, floor))
     return float(np.mean(np.sqrt(np.mean(diff ** 2, axis=1))))
@@ -116,10 +134,11 @@ def mel_filterbank(sr: float, n_fft: int = MFCC_FFT, n_mels: int = N_MELS,
 
 
 def mfcc(x: np.ndarray, sr: float) -> np.ndarray:
-    """MFCCs 1..19 (c0 dropped) of ``x``: (19, frames), as the reservoir measure defines."""
+    """MFCCs 1..19 (c0 dropped) of ``x`` (channels averaged): (19, frames), as the reservoir
+    measure defines."""
     from scipy.fft import dct
 
-    x = np.asarray(x, float)
+    x = mono(x)
     padded = np.pad(x, MFCC_FFT // 2, mode="reflect" if len(x) > MFCC_FFT // 2 else "constant")
     power = magnitudes(padded, MFCC_FFT, MFCC_HOP) ** 2
     mel = power @ mel_filterbank(sr).T
@@ -129,9 +148,36 @@ def mfcc(x: np.ndarray, sr: float) -> np.ndarray:
 
 
 def mfcc_nrmse(output: np.ndarray, target: np.ndarray, sr: float) -> float:
-    """RMSE of the flattened MFCCs over √(mean of their two variances); 0 is identical."""
+    """RMSE of the flattened MFCCs over √(mean of their two variances); 0 is identical, and an
+    output that is not finite everywhere is infinitely far (never 0)."""
+    if not (np.isfinite(output).all() and np.isfinite(target).all()):
+        return math.inf
     a, b = mfcc(output, sr), mfcc(target, sr)
     n = min(a.shape[1], b.shape[1])
     a, b = a[:, :n].ravel(), b[:, :n].ravel()
-    scale = np.sqrt((np.var(a) + np.var(b)) / 2)
-    return float(np.sqrt(np.mean((a - b) ** 2)) / scale) if scale > 0 else 0.0
+    error, scale = np.sqrt(np.mean((a - b) ** 2)), np.sqrt((np.var(a) + np.var(b)) / 2)
+    if scale > 0:
+        return float(error / scale)
+    return 0.0 if error == 0 else math.inf
+
+
+def continuation(target: np.ndarray, start: int, frames: int) -> np.ndarray:
+    """What a free run from sample ``start`` is compared with: the next ``frames`` samples of
+    the target, its part after ``start`` looped where the recording is shorter.
+
+    Examples
+    --------
+    >>> continuation(np.arange(6.0), 3, 7).tolist()
+    [3.0, 4.0, 5.0, 3.0, 4.0, 5.0, 3.0]
+    """
+    rest = np.asarray(target, float)[start:]
+    if len(rest) == 0:
+        raise ValueError("nothing of the target follows the training span")
+    return np.resize(rest, frames)
+
+
+def envelope_db(x: np.ndarray, sr: float, hop_seconds: float = 0.1) -> np.ndarray:
+    """The RMS envelope in dB over consecutive ``hop_seconds`` frames (silence at −200 dB)."""
+    hop = max(1, int(round(hop_seconds * sr)))
+    x = np.asarray(x, float)[:len(x) // hop * hop].reshape(-1, hop)
+    return 10 * np.log10(np.maximum(np.mean(x ** 2, axis=1), 1e-20))

@@ -1,6 +1,10 @@
 """Where the blocks go: a sound card through sounddevice (PortAudio, any host API including
 JACK), or ``null``, a thread paced by the clock for machines without a sound card.
 
+A patch that listens to the sound card (``audio_in`` and no other input) opens the card in
+full duplex: one stream, whose callback gets the input block and fills the output block of the
+same period, so playing adds no latency of its own to the device's buffering.
+
 Both call :meth:`LiveEngine.render` once per block and count underruns: PortAudio's output
 underflow flags (JACK reports its xruns through them), or for ``null`` a block that started
 later than real time allowed.
@@ -31,6 +35,8 @@ NO_CARD = ("no sound card found: PortAudio lists no output device. Install the s
            "library libportaudio2 with your sound system's host (ALSA, PulseAudio or JACK), pick "
            "a device with --device (see --list-devices), start JACK and use --audio jack, or "
            "play without a sound card with --audio null")
+NO_INPUT = ("the patch listens to audio_in, but PortAudio lists no input device: connect one "
+            "(see --list-devices), or give a sound file in its place with --input FILE")
 
 
 CALLBACK_PRIORITY = 20  # SCHED_FIFO priority of the audio callback's thread
@@ -73,20 +79,22 @@ def import_sounddevice():
 
 
 def list_devices() -> str:
-    """The output devices PortAudio sees, one a line (the text of ``--list-devices``)."""
+    """The devices PortAudio sees, one a line (the text of ``--list-devices``)."""
     sd = import_sounddevice()
     apis = sd.query_hostapis()
     lines = []
     for i, dev in enumerate(sd.query_devices()):
-        if dev["max_output_channels"] > 0:
+        if dev["max_output_channels"] > 0 or dev["max_input_channels"] > 0:
             lines.append(f"{i:3d}  {dev['name']}  ({apis[dev['hostapi']]['name']}, "
-                         f"{dev['max_output_channels']} out, {dev['default_samplerate']:g} Hz)")
+                         f"{dev['max_input_channels']} in, {dev['max_output_channels']} out, "
+                         f"{dev['default_samplerate']:g} Hz)")
     return "\n".join(lines) if lines else NO_CARD
 
 
-def pick_device(sd, device=None, audio: str = "portaudio") -> int:
-    """The output device index for ``--device`` (an index or part of a name) and ``--audio``."""
-    outputs = [i for i, d in enumerate(sd.query_devices()) if d["max_output_channels"] > 0]
+def pick_device(sd, device=None, audio: str = "portaudio", kind: str = "output") -> int:
+    """The ``kind`` ("output" or "input") device index for ``--device`` / ``--input-device``
+    (an index or part of a name) and ``--audio``."""
+    outputs = [i for i, d in enumerate(sd.query_devices()) if d[f"max_{kind}_channels"] > 0]
     if audio == "jack":
         api = next((a for a in sd.query_hostapis() if a["name"] == JACK_API), None)
         if api is None:
@@ -95,44 +103,62 @@ def pick_device(sd, device=None, audio: str = "portaudio") -> int:
                             "--audio null")
         outputs = [i for i in api["devices"] if i in outputs]
     if not outputs:
-        raise LiveError(NO_CARD)
+        raise LiveError(NO_CARD if kind == "output" else NO_INPUT)
     if device is None:
-        default = sd.default.device[1]
+        default = sd.default.device[0 if kind == "input" else 1]
         return default if default in outputs else outputs[0]
     if isinstance(device, str) and device.strip().lstrip("-").isdigit():
         device = int(device)
     if isinstance(device, int):
         if device not in outputs:
-            raise LiveError(f"no output device {device} (see --list-devices)")
+            raise LiveError(f"no {kind} device {device} (see --list-devices)")
         return device
     names = {i: sd.query_devices(i)["name"] for i in outputs}
     match = [i for i, n in names.items() if device.lower() in n.lower()]
     if not match:
-        raise LiveError(f"no output device matching '{device}' (devices: "
+        raise LiveError(f"no {kind} device matching '{device}' (devices: "
                         f"{', '.join(names.values())}; see --list-devices)")
     return match[0]
 
 
 class PortAudioOutput:
-    """A sounddevice output stream whose callback renders one block of the engine."""
+    """A sounddevice output stream whose callback renders one block of the engine; a duplex
+    stream when the engine listens to the device's input (``input_device``)."""
 
-    def __init__(self, engine, device=None, latency="low", audio: str = "portaudio"):
+    def __init__(self, engine, device=None, latency="low", audio: str = "portaudio",
+                 input_device=None):
         self.engine = engine
         self.sd = import_sounddevice()
         self.device = pick_device(self.sd, device, audio)
         self.name = self.sd.query_devices(self.device)["name"]
+        self.duplex = bool(engine.inputs) and engine.source is None
+        self.input_device = None
+        if self.duplex:
+            self.input_device = pick_device(self.sd, input_device, audio, kind="input")
+            heard = self.sd.query_devices(self.input_device)
+            if heard["max_input_channels"] < engine.inputs:
+                raise LiveError(f"the patch listens to {engine.inputs} input channel(s), "
+                                f"'{heard['name']}' has {heard['max_input_channels']} (pick "
+                                "another --input-device, or give --input FILE)")
+            self.name += f", listening to {heard['name']}"
         self.latency = latency
         self.error: BaseException | None = None
         self.stream = None
         self.realtime = None  # whether the callback's thread got real-time scheduling
+        self.overflows = 0  # input blocks the device dropped (full duplex)
 
     def _callback(self, outdata, frames, time_info, status) -> None:
+        self._duplex_callback(None, outdata, frames, time_info, status)
+
+    def _duplex_callback(self, indata, outdata, frames, time_info, status) -> None:
         if self.realtime is None:
             self.realtime = realtime_priority()
         if status.output_underflow:
             self.engine.underrun()
+        if status.input_overflow:
+            self.overflows += 1
         try:
-            self.engine.render(outdata)
+            self.engine.render(outdata, indata)
         except BaseException as err:  # never let the stream die silently
             self.error = err
             outdata.fill(0.0)
@@ -140,15 +166,22 @@ class PortAudioOutput:
 
     def start(self) -> None:
         eng = self.engine
+        common = dict(samplerate=eng.compiled.sr, blocksize=eng.blocksize, dtype="float32",
+                      latency=self.latency)
         try:
-            self.stream = self.sd.OutputStream(
-                samplerate=eng.compiled.sr, blocksize=eng.blocksize, device=self.device,
-                channels=eng.channels, dtype="float32", latency=self.latency,
-                callback=self._callback)
+            if self.duplex:
+                self.stream = self.sd.Stream(device=(self.input_device, self.device),
+                                             channels=(eng.inputs, eng.channels),
+                                             callback=self._duplex_callback, **common)
+            else:
+                self.stream = self.sd.OutputStream(device=self.device, channels=eng.channels,
+                                                   callback=self._callback, **common)
             self.stream.start()
         except self.sd.PortAudioError as err:
+            heard = f" and {eng.inputs} input channel(s)" if self.duplex else ""
             raise LiveError(f"cannot play on '{self.name}' at {eng.compiled.sr:g} Hz with "
-                            f"{eng.channels} channel(s): {err.args[0] if err.args else err} "
+                            f"{eng.channels} channel(s){heard}: "
+                            f"{err.args[0] if err.args else err} "
                             f"(try another --device, --channels or the patch's sr)") from None
 
     @property
@@ -157,7 +190,12 @@ class PortAudioOutput:
 
     @property
     def latency_seconds(self) -> float:
-        return float(self.stream.latency) if self.stream is not None else 0.0
+        """The device's output latency (its input latency too in full duplex: the sum is the
+        time from a sound coming in to it going out)."""
+        if self.stream is None:
+            return 0.0
+        latency = self.stream.latency
+        return float(sum(latency)) if isinstance(latency, tuple) else float(latency)
 
     def stop(self) -> None:
         if self.stream is not None:
@@ -219,10 +257,14 @@ class NullOutput:
             self._thread.join()
 
 
-def open_output(engine, audio: str = "portaudio", device=None, latency="low"):
+def open_output(engine, audio: str = "portaudio", device=None, latency="low",
+                input_device=None):
     """The output for ``--audio``: PortAudio (default host API or JACK's) or null."""
     if audio not in AUDIO:
         raise LiveError(f"unknown audio output '{audio}': use one of {', '.join(AUDIO)}")
     if audio == "null":
+        if engine.inputs and engine.source is None:
+            raise LiveError("the patch listens to audio_in, and --audio null has no sound card "
+                            "to listen to: give a sound file with --input FILE")
         return NullOutput(engine)
-    return PortAudioOutput(engine, device, latency, audio)
+    return PortAudioOutput(engine, device, latency, audio, input_device)

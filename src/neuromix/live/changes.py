@@ -25,6 +25,9 @@ import threading
 
 import numpy as np
 
+from neuromix.graph.graph import address_range
+from neuromix.io.osc import Reporter
+
 RESET = -1  # the index that means "reset the patch's state" rather than a parameter
 
 
@@ -60,6 +63,10 @@ class ChangeQueue:
         self.value[slot] = value
         self.written = w + 1  # publish last: the consumer reads only slots below this
         return True
+
+    def room(self) -> int:
+        """How many changes can be pushed now without one being refused."""
+        return self.size - (self.written - self.drained)
 
     def apply(self, params: np.ndarray, block: int, reset) -> int:
         """Consumer side: apply every published change to ``params``; returns how many."""
@@ -112,8 +119,6 @@ class Limits:
     """
 
     def __init__(self, player, say=print, what: str = "OSC"):
-        from neuromix.io.osc import Reporter
-
         self.player = player
         self.report = Reporter(say, what, done="clamped", noun="value")
         self._graph = None
@@ -124,8 +129,6 @@ class Limits:
         return self.report.count
 
     def clamp(self, address: str, value: float) -> float:
-        from neuromix.graph.graph import address_range
-
         graph = getattr(getattr(self.player, "compiled", None), "graph", None)
         if graph is None:
             return value

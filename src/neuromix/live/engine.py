@@ -3,7 +3,10 @@
 Per block: apply the queued parameter changes (:mod:`neuromix.live.changes`), take a patch
 that hot reload has prepared (with its state already planned), call the compiled kernel
 (numba, ``nogil``) into a preallocated buffer, copy it to the device's buffer (and to the
-recorder's ring), and time itself. No array is allocated, no lock the control side can hold is
+recorder's ring), and time itself. A patch that listens (``audio_in``) gets its input block
+from the device's input (full duplex) or from a feed (:mod:`neuromix.engine.feed`, a file read
+ahead by :mod:`neuromix.live.infeed`), copied into a preallocated buffer (and, for
+``--record-input``, into a second recorder's ring). No array is allocated, no lock the control side can hold is
 taken, nothing is printed. Everything else (parsing, compiling, files, printing) happens on
 other threads.
 
@@ -70,7 +73,11 @@ class LiveEngine:
         self.blocksize = int(blocksize)
         self.channels = int(channels or compiled.channels)
         self.changes = changes or ChangeQueue()
+        self.inputs = compiled.inputs  # input channels listened to (fixed while playing)
+        self.source = None  # a feed (has read(out)) in place of the device's input
+        self.tap_in = None  # a recorder's ring for what came in: has write(block)
         self._bufs: dict[tuple[int, int], np.ndarray] = {}
+        self._ins: dict[int, np.ndarray] = {}
         self._prepare(compiled)
         self.block = 0
         self.pending: Swap | None = None
@@ -85,14 +92,17 @@ class LiveEngine:
     def _prepare(self, compiled: CompiledPatch) -> None:
         """Preallocate the kernel's output buffer for a patch (control side, before a swap)."""
         self._buffer(compiled.channels, self.blocksize)
+        if self.inputs:
+            self._input_buffer(self.blocksize)
 
     def prepare_swap(self, swap: Swap) -> None:
         self._prepare(swap.compiled)
         if self.snap is not None:
             self.snap.prepare(swap.compiled)
 
-    def render(self, outdata: np.ndarray) -> None:
-        """Fill ``outdata`` (frames, channels) float32; the whole of the audio callback's work."""
+    def render(self, outdata: np.ndarray, indata: np.ndarray | None = None) -> None:
+        """Fill ``outdata`` (frames, channels) float32; the whole of the audio callback's work.
+        ``indata`` is the device's input block (full duplex), heard when there is no feed."""
         t0 = time.perf_counter_ns()
         frames = outdata.shape[0]
         c = self.compiled
@@ -108,7 +118,21 @@ class LiveEngine:
         buf = self._bufs.get((c.channels, frames))
         if buf is None:
             buf = self._buffer(c.channels, frames)
-        c.process(frames, buf)
+        if self.inputs:
+            sound = self._ins.get(frames)
+            if sound is None:
+                sound = self._input_buffer(frames)
+            if self.source is not None:
+                self.source.read(sound)
+            elif indata is not None:
+                sound[:] = indata[:, :self.inputs]
+            else:
+                sound.fill(0.0)
+            if self.tap_in is not None:
+                self.tap_in.write(sound)
+            c.process(frames, buf, sound)
+        else:
+            c.process(frames, buf)
         block = buf[0]
         if c.channels == self.channels or c.channels == 1:
             outdata[:] = block  # a mono patch broadcasts to every channel
@@ -130,6 +154,12 @@ class LiveEngine:
         if (ch, frames) not in self._bufs:
             self._bufs[(ch, frames)] = np.zeros((1, frames, ch))
         return self._bufs[(ch, frames)]
+
+    def _input_buffer(self, frames: int) -> np.ndarray:
+        """The input block for a size (as :meth:`_buffer`)."""
+        if frames not in self._ins:
+            self._ins[frames] = np.zeros((frames, self.inputs))
+        return self._ins[frames]
 
     def playing(self) -> tuple[int, CompiledPatch]:
         """(generation, compiled patch) as one consistent pair, from any thread."""

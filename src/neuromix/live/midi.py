@@ -1,7 +1,7 @@
 """MIDI control of a playing patch: CC numbers mapped to parameters (the patch's ``midi:``
 section, see :mod:`neuromix.graph.midimap`), and MIDI learn.
 
-The input port is opened as the instruments open theirs (:func:`neuromix.instrument.midi.
+The input port is opened as the instruments open theirs (:func:`neuromix.io.midi.
 open_input`: ALSA where it exists, else python-rtmidi's JACK backend, a virtual port called
 ``neuromix-in`` by default). With ``learn`` set to a parameter address, the next CC that
 moves is bound to it, and the line to paste into the patch's ``midi: cc:`` is printed. A value
@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import math
 
+from neuromix.errors import LiveError
 from neuromix.graph.midimap import CcMap, MidiMap
+from neuromix.io import midi as midi_io
+from neuromix.live.changes import Limits
 
 
 def learn_range(value: float, declared: tuple[float, float] | None) -> tuple[float, float]:
@@ -44,8 +47,6 @@ class MidiControl:
 
     def __init__(self, player, maps: MidiMap, port=None, learn: str | None = None, say=print,
                  ranges: dict | None = None):
-        from neuromix.live.changes import Limits
-
         self.player, self.maps, self.say = player, maps, say
         self.limits = Limits(player, say, "MIDI")
         self.learn = learn
@@ -54,10 +55,7 @@ class MidiControl:
         self.port = None
         if port is False:
             return
-        from neuromix.instrument.midi import open_input
-        from neuromix.live.audio import LiveError
-
-        self.port, reason = open_input(port if port is not None else maps.port, self.handle)
+        self.port, reason = midi_io.open_input(port if port is not None else maps.port, self.handle)
         if self.port is None:
             raise LiveError(f"{reason} (start JACK, e.g. jackd -d dummy, to have MIDI here)")
         self.name = getattr(self.port, "name", "?")

@@ -35,6 +35,11 @@ from __future__ import annotations
 
 import math
 
+from neuromix.errors import LiveError
+from neuromix.io.osc import Listener, Reporter
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+from neuromix.live.changes import Limits
+
 PREFIX = "/neuromix/param/"
 
 
@@ -44,8 +49,6 @@ class OscControl:
     def __init__(self, player, port: int | None, host: str = "127.0.0.1", say=print):
         from pythonosc.osc_message_builder import OscMessageBuilder
 
-        from neuromix.io.osc import Reporter
-        from neuromix.live.changes import Limits
 
         self.player, self.say = player, say
         self._builder = OscMessageBuilder
@@ -55,8 +58,6 @@ class OscControl:
         self.listener = None
         if port is None:
             return
-        from neuromix.io.osc import Listener
-        from neuromix.live.audio import CONTROL_PRIORITY, LiveError, realtime_priority
 
         try:
             self.listener = Listener(host, port, self.handle,

@@ -5,6 +5,11 @@ plays (the addresses of ``neuromix info``), from any thread. Changes reach the a
 through :class:`~neuromix.live.changes.ChangeQueue` and glide there (``smoothing``, in the
 kernel), so a jump does not click.
 
+A patch that listens (``audio_in``) hears the sound card's input (full duplex) unless it is
+given ``input``: a sound file (read ahead on a thread, looping), an array (looping) or a
+function of a number of frames; ``record_input`` keeps what it heard, so that the take can be
+rendered again offline, exactly.
+
 Examples
 --------
 >>> import neuromix as nm
@@ -29,18 +34,20 @@ import numpy as np
 
 from neuromix import _config
 from neuromix.engine.compiled import CompiledPatch
-from neuromix.live.audio import LiveError, open_output
+from neuromix.engine.feed import as_feed, check_feed
+from neuromix.graph.graph import Graph
+from neuromix.graph.patchfile import load_graph
+from neuromix.live.audio import CONTROL_PRIORITY, LiveError, open_output, realtime_priority
 from neuromix.live.changes import RESET, ChangeQueue
 from neuromix.live.engine import LiveEngine, Swap
+from neuromix.live.infeed import FileFeed
+from neuromix.live.record import ChangesFile, Recorder
 
 __all__ = ["LiveError", "Player", "play"]
 
 
 def as_graph(patch):
     """A Graph from a patch file path, a ``Patch`` or a ``Graph``."""
-    from neuromix.graph.graph import Graph
-    from neuromix.graph.patchfile import load_graph
-
     if isinstance(patch, Graph):
         return patch
     if hasattr(patch, "graph"):
@@ -85,7 +92,8 @@ class Player:
 
     def __init__(self, patch, audio: str = "portaudio", device=None, blocksize: int = 256,
                  latency="low", channels: int | None = None, record=None,
-                 smoothing: float = _config.LIVE_SMOOTHING, log: bool = False, say=print):
+                 smoothing: float = _config.LIVE_SMOOTHING, log: bool = False, say=print,
+                 input=None, input_device=None, record_input=None):
         if blocksize < 1 or blocksize > 1 << 16:
             raise LiveError(f"the block size must be between 1 and 65536 frames, not {blocksize}")
         if channels is not None and not 1 <= channels <= 64:
@@ -99,8 +107,13 @@ class Player:
         self.changes = ChangeQueue()
         self.engine = LiveEngine(compiled, blocksize, channels, self.changes)
         self.audio, self.device, self.latency = audio, device, latency
-        self.record_path = record
+        self.input_device = input_device
+        self.feed = None if input is None or not compiled.inputs else \
+            _feed(input, compiled)
+        self.engine.source = self.feed
+        self.record_path, self.record_input = record, record_input
         self.recorder = None
+        self.input_recorder = None
         self.changes_file = None  # the recording's changes.csv, beside it
         self.output = None
         self.log: list[tuple[int, str, float]] | None = [] if log else None
@@ -121,14 +134,21 @@ class Player:
     # -- start and stop -------------------------------------------------------------------
     def start(self) -> "Player":
         """Open the output and start playing (the recording too); LiveError if it cannot."""
-        self.output = open_output(self.engine, self.audio, self.device, self.latency)
-        if self.record_path is not None:
-            from neuromix.live.record import ChangesFile, Recorder
+        try:
+            self.output = open_output(self.engine, self.audio, self.device, self.latency,
+                                      self.input_device)
+        except BaseException:
+            self._close_feed()
+            raise
 
-            sr = self.engine.compiled.sr
+        sr = self.engine.compiled.sr
+        if self.record_path is not None:
             self.recorder = Recorder(self.record_path, sr, self.engine.channels)
             self.changes_file = ChangesFile(self.record_path, sr, self.engine.blocksize)
             self.engine.tap = self.recorder
+        if self.record_input is not None and self.engine.inputs:
+            self.input_recorder = Recorder(self.record_input, sr, self.engine.inputs, exact=True)
+            self.engine.tap_in = self.input_recorder
         _enter_live()
         self._live = True
         try:
@@ -139,6 +159,11 @@ class Player:
                 self.recorder.discard()
                 self.changes_file.discard()
                 self.recorder = self.changes_file = None
+            if self.input_recorder is not None:
+                self.engine.tap_in = None
+                self.input_recorder.discard()
+                self.input_recorder = None
+            self._close_feed()
             self._live = False
             _leave_live()
             raise
@@ -170,6 +195,15 @@ class Player:
             self.engine.tap = None
             self.recorder.close()
             self.changes_file.close()
+        if self.input_recorder is not None:
+            self.engine.tap_in = None
+            self.input_recorder.close()
+        self._close_feed()
+
+    def _close_feed(self) -> None:
+        """Stop reading the input file (its thread and the file), if it is one."""
+        if hasattr(self.feed, "close"):
+            self.feed.close()
 
     def __enter__(self) -> "Player":
         return self if self.running else self.start()
@@ -178,8 +212,6 @@ class Player:
         self.stop()
 
     def _housekeeping(self) -> None:
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
-
         realtime_priority(CONTROL_PRIORITY)
         while not self._stop.wait(0.02):
             self._drain()
@@ -204,15 +236,35 @@ class Player:
     def set(self, address: str, value: float) -> None:
         """Move a parameter (e.g. ``"a.bias"``, ``"a.w.b"``); it glides there from the next
         block. KeyError (with the nearest address) if the patch has no such parameter."""
+        index, value = self._change(address, value)
+        with self.changes.lock:
+            self.changes.push_locked(index, value)
+
+    def set_many(self, changes) -> None:
+        """Move several parameters at the same block (a row of a weight matrix): all of them,
+        or none if one is unknown (KeyError) or not finite (ValueError), or if the queue has
+        no room for them all (LiveError)."""
+        items = [self._change(address, value) for address, value in changes]
+        with self.changes.lock:
+            if self.changes.room() < len(items):
+                raise LiveError(f"{len(items)} changes do not fit in the queue now; try again")
+            for index, value in items:
+                self.changes.push_locked(index, value)
+
+    def _change(self, address: str, value: float) -> tuple[int, float]:
         value = float(value)
         if not np.isfinite(value):
             raise ValueError(f"{address}: a parameter must be a finite number, not {value}")
-        with self.changes.lock:
-            self.changes.push_locked(self.compiled.index(address), value)
+        return self.compiled.index(address), value
 
     def get(self, address: str) -> float:
         """A parameter's value, as last set (it may reach the audio at the next block)."""
         return float(self._latest()[self.compiled.index(address)])
+
+    def values(self, addresses) -> np.ndarray:
+        """The values of several parameters, as last set (KeyError for an unknown one)."""
+        latest = self._latest()
+        return latest[[self.compiled.index(a) for a in addresses]]
 
     def params(self) -> dict[str, float]:
         """Every parameter address with its value, as last set."""
@@ -240,6 +292,9 @@ class Player:
         and type are unchanged. The kernel should be in the disk cache already (compiled in a
         child process by hot reload): loading it here takes milliseconds."""
         new = self._compile(graph, kernel)
+        if new.inputs > self.engine.inputs:
+            raise LiveError(f"the new version listens to {new.inputs} input channel(s), the "
+                            f"stream was opened with {self.engine.inputs}: restart to hear them")
         if new.sr != self.engine.compiled.sr:
             raise LiveError(f"the sample rate changed ({self.engine.compiled.sr:g} -> "
                             f"{new.sr:g} Hz): restart to play at the new rate")
@@ -271,6 +326,10 @@ class Player:
                "callback_max": float(times.max()) if times.size else 0.0,
                "dropped": self.changes.dropped,
                "record_lost": self.recorder.lost if self.recorder is not None else 0}
+        if self.engine.inputs:
+            out["input_starved"] = getattr(self.feed, "starved", 0)
+            out["input_scrubbed"] = getattr(self.feed, "scrubbed", 0)
+            out["input_overflows"] = getattr(self.output, "overflows", 0)
         out.update(self._counts)
         for control in self.controls:
             out.update(control.counts())
@@ -278,7 +337,7 @@ class Player:
 
     def check(self) -> None:
         """Raise LiveError if the audio stopped by itself (its callback failed)."""
-        error = getattr(self.output, "error", None)
+        error = getattr(self.output, "error", None) or getattr(self.feed, "error", None)
         if error is not None:
             raise LiveError(f"the audio stopped: {type(error).__name__}: {error}")
 
@@ -325,13 +384,32 @@ def _take(engine: LiveEngine, swap: Swap) -> None:
     swap.taken_at = engine.block - 1
 
 
+def _feed(source, compiled: CompiledPatch):
+    """The feed for a player's ``input``: a sound file (a path, read ahead on a thread and
+    looping), an array (looping), a function of a number of frames, or a feed."""
+
+    if isinstance(source, (str, Path)):
+        feed = FileFeed(source, compiled.sr)
+    else:
+        feed = as_feed(source, compiled.inputs, loop=True)
+    try:
+        check_feed(compiled, feed)
+    except BaseException:
+        if hasattr(feed, "close"):
+            feed.close()
+        raise
+    return feed
+
+
 def play(patch, audio: str = "portaudio", **options) -> Player:
     """Start playing ``patch`` (a file path, ``Patch`` or ``Graph``) and return the player.
 
     ``audio`` is ``"portaudio"`` (the default sound card), ``"jack"`` (PortAudio's JACK host)
     or ``"null"`` (no sound card: paced by the clock). Options: ``device``, ``blocksize``
     (256), ``latency``, ``channels``, ``record`` (a WAV path), ``smoothing`` (seconds),
-    ``log`` (keep every applied change as (block, address, value) in ``player.log``).
+    ``log`` (keep every applied change as (block, address, value) in ``player.log``),
+    ``input`` (what audio_in hears in place of the sound card: a sound file, an array or a
+    function of a number of frames), ``input_device``, ``record_input`` (a WAV path).
     Use it as a context manager, or call ``stop()``.
     """
     return Player(patch, audio=audio, **options).start()

@@ -1,7 +1,9 @@
 """Record exactly what was played: the callback copies each block into a ring, a writer thread
 streams the ring to a WAV file beside the target, renamed into place when playing stops.
 
-The file is 32-bit float, the very samples sent to the device. Ctrl-C stops playing first, so
+The file is 32-bit float, the very samples sent to the device; a recording of what came in
+(``--record-input``) is 64-bit float, the very samples the patch heard, so that rendering it
+again offline gives the take exactly. Ctrl-C stops playing first, so
 the recording is drained, closed and renamed whole; only a killed process leaves a partial
 ``.part`` file behind (and never under the final name). Beside it, :class:`ChangesFile` keeps
 every parameter change applied while recording (``take.changes.csv``), streamed to disk as
@@ -26,24 +28,27 @@ from pathlib import Path
 import numpy as np
 
 from neuromix.io.atomic import finish, temporary_beside
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
 
 class Recorder:
-    """A ring of float32 frames (``seconds`` long) drained to a WAV file by its own thread."""
+    """A ring of float32 frames (``seconds`` long) drained to a WAV file by its own thread;
+    with ``exact``, float64 frames to a 64-bit float WAV file."""
 
-    def __init__(self, path, sr: float, channels: int, seconds: float = 8.0):
+    def __init__(self, path, sr: float, channels: int, seconds: float = 8.0, exact: bool = False):
         import soundfile as sf
 
         self.path = Path(path)
         self.sr, self.channels = int(round(sr)), int(channels)
         self.size = 1 << int(np.ceil(np.log2(max(seconds * sr, 1024))))
-        self.ring = np.zeros((self.size, self.channels), dtype=np.float32)
+        self.ring = np.zeros((self.size, self.channels),
+                             dtype=np.float64 if exact else np.float32)
         self.written = 0  # frames put in the ring (by the callback)
         self.saved = 0    # frames written to the file (by the writer)
         self.lost = 0     # frames the writer fell too far behind to keep
         self.tmp = temporary_beside(self.path)
         self.file = sf.SoundFile(self.tmp, "w", samplerate=self.sr, channels=self.channels,
-                                 subtype="FLOAT", format="WAV")
+                                 subtype="DOUBLE" if exact else "FLOAT", format="WAV")
         self._wake = threading.Event()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="neuromix-record", daemon=True)
@@ -73,8 +78,6 @@ class Recorder:
         self.saved = s
 
     def _run(self) -> None:
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
-
         realtime_priority(CONTROL_PRIORITY)
         while not self._stop:
             self._wake.wait(0.05)

@@ -31,6 +31,13 @@ import threading
 import time
 from pathlib import Path
 
+from neuromix.compiler.codegen import compile_graph_source
+from neuromix.engine.compiled import CompiledPatch
+from neuromix.errors import LiveError, PatchError
+from neuromix.graph.midimap import midi_map
+from neuromix.graph.patchfile import loads
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
+
 
 def classify(old_source: str, new_source: str) -> str:
     return "parameters" if old_source == new_source else "structure"
@@ -114,8 +121,6 @@ class Watcher:
         return (st.st_mtime_ns, st.st_size)
 
     def _run(self) -> None:
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
-
         realtime_priority(CONTROL_PRIORITY)
         while not self._stop.wait(self.poll):
             stamp = self._stamp()
@@ -140,8 +145,6 @@ class Watcher:
         self.say(message)
 
     def reload(self, text: str) -> None:
-        from neuromix.live.audio import LiveError
-
         start = time.perf_counter()
         done = self.compiler.submit(str(self.path), text)
         if done["kind"] == "broken":
@@ -178,8 +181,6 @@ class Watcher:
 
     def _midi(self, graph) -> None:
         """A MIDI map edited in the file applies too."""
-        from neuromix.graph.midimap import midi_map
-
         for control in self.player.controls:
             if hasattr(control, "maps"):
                 control.maps.cc = midi_map(graph, self.player.compiled.addresses).cc
@@ -196,11 +197,6 @@ class Watcher:
 
 def _serve() -> int:
     """The child's loop: (filename, text) in, {"kind", ...} out, length-prefixed pickles."""
-    from neuromix.compiler.codegen import compile_graph_source
-    from neuromix.engine.compiled import CompiledPatch
-    from neuromix.graph.graph import PatchError
-    from neuromix.graph.patchfile import loads
-
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the pipe
     while True:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+from neuromix.nodes._registry import registry
+
 
 def _range(lo: float, hi: float) -> str:
     if math.isinf(lo) and math.isinf(hi):
@@ -43,8 +45,6 @@ def markdown(picture=None) -> str:
 
     ``picture(type_name)``, if given, returns the relative path of a picture of that node type
     (or None); the documentation site shows one beside each entry."""
-    from neuromix.nodes import registry
-
     out = ["# Node reference", "",
            "Generated from the node registry by `neuromix nodes --markdown` (do not edit by hand).",
            "Every parameter takes a number or a signal (`freq: lfo1`, or",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from neuromix.graph.graph import PatchError
+from neuromix.errors import PatchError
 from neuromix.nodes._registry import Option, Param, State
 from neuromix.nodes.noise import seed_for
 

@@ -9,7 +9,7 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch(sr=1000)
 >>> p.out(p.delay(p.const(1.0), time=0.0025, interp="linear"))
->>> [round(float(v), 3) for v in p.render(frames=5)]
+>>> [round(float(v), 3) for v in p.render(frames=5)[:, 0]]
 [0.0, 0.0, 0.5, 1.0, 1.0]
 """
 

@@ -18,7 +18,7 @@ Examples
 >>> seq = p.sequencer(clk.port("trig"), steps=3, step0=60, step1=63, step2=67)
 >>> p.out(seq)
 >>> y = p.render(frames=400)
->>> [float(v) for v in y[[0, 99, 100, 200, 300]]]
+>>> [float(v) for v in y[[0, 99, 100, 200, 300], 0]]
 [60.0, 60.0, 63.0, 67.0, 60.0]
 """
 

@@ -12,10 +12,10 @@ Examples
 >>> imp = p.const(0.0)
 >>> p.out(p.allpass(imp, delay=0.003, gain=0.5))
 >>> p.render(frames=2).shape
-(2,)
+(2, 1)
 >>> p = nm.Patch(sr=1000)
 >>> p.out(p.delay(p.const(1.0), time=0.002, feedback=0.5))
->>> [float(v) for v in p.render(frames=7)]
+>>> [float(v) for v in p.render(frames=7)[:, 0]]
 [0.0, 0.0, 1.0, 1.0, 1.5, 1.5, 1.75]
 """
 

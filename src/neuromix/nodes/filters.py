@@ -12,7 +12,7 @@ Examples
 >>> p = nm.Patch()
 >>> p.out(p.onepole(p.const(1.0), cutoff=1000.0))
 >>> y = p.render(frames=48000)
->>> round(float(y[-1]), 6)
+>>> round(float(y[-1, 0]), 6)
 1.0
 >>> p = nm.Patch()
 >>> f = p.svf(p.noise(), cutoff=p.sine(0.5).mod(2000.0, 3000.0), q=4.0)

@@ -8,7 +8,7 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch()
 >>> p.out(p.impulse())
->>> p.render(frames=3).tolist()
+>>> p.render(frames=3)[:, 0].tolist()
 [1.0, 0.0, 0.0]
 """
 

@@ -21,15 +21,15 @@ Examples
 >>> s = p.sine(220, name="s")
 >>> l = p.learner(act="identity", inputs={s: 0.0}, target=s * 0.5, rate=0.5, name="l")
 >>> p.out(l.port("w.s"))
->>> round(float(p.render(frames=4800)[-1]), 4)
+>>> round(float(p.render(frames=4800)[-1, 0]), 4)
 0.5
 """
 
 from __future__ import annotations
 
-from neuromix.graph.graph import PatchError, Signal
+from neuromix.errors import PatchError, nearest
 from neuromix.nodes._common import SEED, node_seed
-from neuromix.nodes._registry import Buffer, NodeType, Option, Param, State, register
+from neuromix.nodes._registry import Buffer, NodeType, Option, Param, State, get, register
 from neuromix.nodes.activations import ACTIVATIONS
 from neuromix.nodes.noise import xorshift_lines
 
@@ -113,7 +113,7 @@ def _emit_learner(ctx):
 
 def _check_learner(node) -> None:
     for inp in node.inputs:
-        if isinstance(inp.weight, Signal):
+        if not isinstance(inp.weight, (int, float)):  # a weight is a number or a signal
             raise PatchError(f"the weight of '{inp.key}' is learned: give a number (its starting "
                              f"value), not a signal", node=node.id, field="inputs")
 
@@ -139,8 +139,6 @@ register(NodeType(
 # -- learner_net ----------------------------------------------------------------------------
 def net_shape(node) -> tuple[list[int], list[str]]:
     """(layer sizes, activation per layer) of a learner_net node; PatchError if malformed."""
-    from neuromix.nodes import get
-
     nt = get(node.type)
     sizes = node.options.get("layers", nt.option("layers").default)
     ok = (isinstance(sizes, (list, tuple)) and 1 <= len(sizes) <= 8
@@ -158,8 +156,6 @@ def net_shape(node) -> tuple[list[int], list[str]]:
                          f"not {acts!r}", node=node.id, field="acts")
     for a in acts:
         if a not in LEARN_ACTS:
-            from neuromix.graph.graph import nearest
-
             raise PatchError(f"activation '{a}' is not one of {', '.join(LEARN_ACTS)}",
                              node=node.id, field="acts", hint=nearest(a, LEARN_ACTS))
     return [int(s) for s in sizes], list(acts)

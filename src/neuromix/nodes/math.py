@@ -5,7 +5,7 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch()
 >>> p.out(p.const(0.25) + p.const(0.5))
->>> float(p.render(frames=1)[0])
+>>> float(p.render(frames=1)[0, 0])
 0.75
 """
 

@@ -4,13 +4,20 @@ Every recurrent connection is one sample late (as in RTNeural's recurrent layers
 state networks), so the N activations of a step are independent and computed as a group: one
 matrix-vector product, the activation over the whole group at once, then the leaky update::
 
-    u[n] = bias + W·x[n−1] + In·inputs[n] + Fb·y[n−1]
+    u[n] = bias + w_gain·W·x[n−1] + in_gain·In·inputs[n] + Fb·y[n−1]
     x[n] = leak·act(u[n]) + (1 − leak)·x[n−1]          (per neuron)
-    y[n] = readout_bias + R·x[n] + D·y[n−1]            (K readouts)
+    y[n] = readout_bias + out_gain·R·x[n] + D·y[n−1]   (K readouts)
 
 ``x[−1]`` is ``state`` and ``y[−1]`` is ``start_out``: both are parameters, so a reset starts
 from them (a trained reservoir continues its target). The main output is readout 0, further
 readouts are the ports ``y1`` … ``y{K−1}``.
+
+With ``morph: m`` (K ≥ 2 readouts, one per learned sound) the readouts are blended instead: the
+main output is ``b = (1 − f)·y_j + f·y_{j+1}`` with ``j = ⌊m⌋`` and ``f = m − j`` (``m``
+clipped to 0 … K−1), and every readout's ``y[n−1]`` (in the feedback and ``direct``) is that
+blend, so the network plays sound 0 at ``m = 0``, sound 1 at ``m = 1``, and moves between
+them continuously. ``id.morph`` is a parameter (set live, fitted); the ports ``y1`` … still
+give each readout on its own.
 
 Arrays come inline (lists in the patch) or from a ``.npy`` (the matrix ``w`` alone) or ``.npz``
 file named by ``weights:``, relative to the patch file; an array given in neither place takes
@@ -32,6 +39,12 @@ array             shape       address                         default
 ``start_out``     K           ``id.out.<k>.start``            0
 ================  ==========  ==============================  ======================
 
+Three gains scale whole arrays without touching their entries: ``w_gain`` the recurrent matrix
+(so ``w_gain`` scales the spectral radius), ``in_gain`` the input weights, ``out_gain`` the
+readout matrix; each is one parameter (``id.w_gain``), settable live, fittable and drivable by
+a signal, and the effective weights are the gain times the entries. At 1 (the default) the
+sums are exactly those without a gain.
+
 With ``dtype: float32`` the group runs in single precision (weights converted once per block,
 constants typed float32): twice the SIMD width, about 1e-7 relative rounding. ``tanh`` runs as a
 rational approximation over the group (error below 2e-8 in float64), exact ``math.tanh`` when
@@ -44,7 +57,7 @@ Examples
 >>> net = p.network(act="identity", w=[[0.0, 0.5], [0.5, 0.0]], state=[1.0, 0.0],
 ...                 readout=[[1.0, 1.0]], name="net")
 >>> p.out(net)
->>> p.render(frames=4).tolist()
+>>> p.render(frames=4)[:, 0].tolist()
 [0.5, 0.25, 0.125, 0.0625]
 """
 
@@ -57,9 +70,9 @@ import zipfile
 import numba
 import numpy as np
 
-from neuromix.graph.graph import PatchError, nearest
-from neuromix.nodes._registry import (Buffer, FilePath, NodeType, Option, ParamArray, State,
-                                      register)
+from neuromix.errors import PatchError, nearest
+from neuromix.nodes._registry import (Buffer, FilePath, NodeType, Option, Param, ParamArray,
+                                      State, register)
 from neuromix.nodes.activations import ACTIVATIONS
 
 MAX_NEURONS = 2048
@@ -69,6 +82,12 @@ MAX_FILE_BYTES = 256 * 2**20  # a weights file (or one member of an .npz) larger
 ARRAYS = ("w", "in", "bias", "leak", "feedback", "readout", "readout_bias", "direct", "state",
           "start_out")
 DTYPES = ("float64", "float32")
+# gains of whole arrays, each a parameter (one address, one line in a take's changes.csv):
+# name -> (the array it scales, what it is)
+GAINS = {"w_gain": ("w", "the recurrent matrix w (its spectral radius scales with it)"),
+         "in_gain": ("in", "the input weights in"),
+         "out_gain": ("readout", "the readout matrix")}
+GAIN_LIMIT = 100.0
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}  # as the kernel's (codegen.FASTMATH)
 TANH_CLAMP = 9.0
 # tanh(v) ≈ v·P(v²)/Q(v²) on |v| ≤ 9 (clamped beyond): max error 1.9e-8, fitted for neuromix
@@ -175,6 +194,7 @@ def network_arrays(node) -> dict[str, np.ndarray]:
     >>> a["w"].shape, a["leak"].tolist(), a["readout"].tolist()
     ((1, 1), [0.25], [[1.0]])
     """
+    morph = node.options.get("morph")
     given: dict[str, tuple[np.ndarray, str]] = {}
     ref = node.options.get("weights")
     if ref is not None:
@@ -217,6 +237,9 @@ def network_arrays(node) -> dict[str, np.ndarray]:
             raise PatchError(f"{what} holds values beyond ±1e6", node=node.id,
                              field=name if what == name else "weights")
         out[name] = np.array(arr, dtype=np.float64)
+    if morph is not None and outs < 2:
+        raise PatchError("morph blends readouts: this network has 1 readout, it needs 2 or "
+                         "more (one per sound)", node=node.id, field="morph")
     return out
 
 
@@ -307,19 +330,23 @@ def _entries(name):
             return [f"out.{o}.bias" for o in range(k)], a["readout_bias"]
         if name == "start_out":
             return [f"out.{o}.start" for o in range(k)], a["start_out"]
+        if name == "morph":  # present only when the readouts are blended
+            morph = node.options.get("morph")
+            return ([], np.zeros(0)) if morph is None else (["morph"], np.array([float(morph)]))
         return [f"{name}.{i}" for i in range(n)], a[name]  # bias, leak, state
     return entries
 
 
 # -- the step, compiled once per dtype and shared by every patch through numba's cache ----
 @numba.njit(inline="always")
-def _drive(w, win, bias, fb, x, y, xin, u, c):
-    """u = bias + In·xin + Fb·y + W·x (W row-major, In and Fb column-major)."""
+def _drive(w, win, bias, fb, x, y, xin, u, c, gw, gi):
+    """u = bias + gi·In·xin + Fb·y + gw·W·x (W row-major, In and Fb column-major): the gains
+    scale each input and each row's sum, so at 1 the sums are those of the unscaled arrays."""
     n = len(bias)
     for i in range(n):
         u[i] = bias[i]
     for col in range(len(xin)):
-        v = xin[col]
+        v = xin[col] * gi
         for i in range(n):
             u[i] += win[col * n + i] * v
     for col in range(len(y)):
@@ -337,15 +364,15 @@ def _drive(w, win, bias, fb, x, y, xin, u, c):
             a1 += w[r1 + j] * v
             a2 += w[r2 + j] * v
             a3 += w[r3 + j] * v
-        u[i] += a0
-        u[i + 1] += a1
-        u[i + 2] += a2
-        u[i + 3] += a3
+        u[i] += gw * a0
+        u[i + 1] += gw * a1
+        u[i + 2] += gw * a2
+        u[i + 3] += gw * a3
     for i in range(full, n):
         a0 = zero
         for j in range(n):
             a0 += w[i * n + j] * x[j]
-        u[i] += a0
+        u[i] += gw * a0
 
 
 @numba.njit(inline="always")
@@ -376,12 +403,12 @@ def _settle(a, leak, x, xs, c):
 
 
 @numba.njit(inline="always")
-def _readout(ro, rb, direct, x, y, ys, z):
+def _readout(ro, rb, direct, x, y, ys, z, go):
     n, k = len(x), len(y)
     for o in range(k):
         a = rb[o]
         for j in range(n):
-            a += ro[o * n + j] * x[j]
+            a += ro[o * n + j] * (x[j] * go)
         for m in range(k):
             a += direct[o * k + m] * y[m]
         z[o] = a
@@ -391,45 +418,47 @@ def _readout(ro, rb, direct, x, y, ys, z):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
-def tanh_step_fast(w, win, bias, leak, fb, ro, rb, direct, x, xs, y, ys, xin, u, z, c):
+def tanh_step_fast(w, win, bias, leak, fb, ro, rb, direct, x, xs, y, ys, xin, u, z, c, gw, gi,
+                   go):
     """One step of a tanh network: vectorised sums and the rational tanh."""
-    _drive(w, win, bias, fb, x, y, xin, u, c)
+    _drive(w, win, bias, fb, x, y, xin, u, c, gw, gi)
     _settle_tanh(u, leak, x, xs, c, False)
-    _readout(ro, rb, direct, x, y, ys, z)
+    _readout(ro, rb, direct, x, y, ys, z, go)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def tanh_step_exact(w, win, bias, leak, fb, ro, rb, direct, x, xs, y, ys, xin, u, z, c):
+def tanh_step_exact(w, win, bias, leak, fb, ro, rb, direct, x, xs, y, ys, xin, u, z, c, gw, gi,
+                    go):
     """As tanh_step_fast, in the written order of operations and with libm's tanh."""
-    _drive(w, win, bias, fb, x, y, xin, u, c)
+    _drive(w, win, bias, fb, x, y, xin, u, c, gw, gi)
     _settle_tanh(u, leak, x, xs, c, True)
-    _readout(ro, rb, direct, x, y, ys, z)
+    _readout(ro, rb, direct, x, y, ys, z, go)
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
-def drive_fast(w, win, bias, fb, x, y, xin, u, c):
+def drive_fast(w, win, bias, fb, x, y, xin, u, c, gw, gi):
     """The drive u alone (another activation follows in the kernel, then finish_fast)."""
-    _drive(w, win, bias, fb, x, y, xin, u, c)
+    _drive(w, win, bias, fb, x, y, xin, u, c, gw, gi)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def drive_exact(w, win, bias, fb, x, y, xin, u, c):
+def drive_exact(w, win, bias, fb, x, y, xin, u, c, gw, gi):
     """As drive_fast, in the written order of operations."""
-    _drive(w, win, bias, fb, x, y, xin, u, c)
+    _drive(w, win, bias, fb, x, y, xin, u, c, gw, gi)
 
 
 @numba.njit(cache=True, nogil=True, fastmath=FASTMATH, error_model="numpy")
-def finish_fast(a, leak, ro, rb, direct, x, xs, y, ys, z, c):
+def finish_fast(a, leak, ro, rb, direct, x, xs, y, ys, z, c, go):
     """The leaky update from activations ``a`` computed by the kernel, then the readouts."""
     _settle(a, leak, x, xs, c)
-    _readout(ro, rb, direct, x, y, ys, z)
+    _readout(ro, rb, direct, x, y, ys, z, go)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
-def finish_exact(a, leak, ro, rb, direct, x, xs, y, ys, z, c):
+def finish_exact(a, leak, ro, rb, direct, x, xs, y, ys, z, c, go):
     """As finish_fast, in the written order of operations."""
     _settle(a, leak, x, xs, c)
-    _readout(ro, rb, direct, x, y, ys, z)
+    _readout(ro, rb, direct, x, y, ys, z, go)
 
 
 CONSTANTS = TANH_P + TANH_Q + (TANH_CLAMP, 1e-30, 1.0, 0.0)
@@ -471,20 +500,33 @@ def _emit(ctx):
               f"    for {i} in range({k}):", f"        {y}[{i}] = {start_out}[{i}]",
               f"    {started} = 1.0"]
     lines += [f"{xin}[{col}] = {src}" for col, (_, src, _) in enumerate(ctx.ins)]
+    gw, gi, go = (local(f"np.float32({ctx.p(g)})" if f32 else ctx.p(g), g) for g in GAINS)
     w, win, bias, leak, fb, ro, rb, direct = arrays
     if act == "tanh":
         lines.append(f"{ctx.use(__name__, 'tanh_step_' + mode)}({w}, {win}, {bias}, {leak}, "
-                     f"{fb}, {ro}, {rb}, {direct}, {x}, {xs}, {y}, {ys}, {xin}, {u}, {z}, {consts})")
+                     f"{fb}, {ro}, {rb}, {direct}, {x}, {xs}, {y}, {ys}, {xin}, {u}, {z}, "
+                     f"{consts}, {gw}, {gi}, {go})")
     else:  # another activation: applied here, element by element
         v = ctx.tmp("v")
         lines += [f"{ctx.use(__name__, 'drive_' + mode)}({w}, {win}, {bias}, {fb}, {x}, {y}, "
-                  f"{xin}, {u}, {consts})",
+                  f"{xin}, {u}, {consts}, {gw}, {gi})",
                   f"for {i} in range({n}):", f"    {v} = {u}[{i}]",
                   f"    {u}[{i}] = {ACTIVATIONS[act].code(v)}",
                   f"{ctx.use(__name__, 'finish_' + mode)}({u}, {leak}, {ro}, {rb}, {direct}, "
-                  f"{x}, {xs}, {y}, {ys}, {z}, {consts})"]
-    for o in range(k):
-        lines.append(f"{ctx.out('out' if o == 0 else f'y{o}')} = float({y}[{o}])")
+                  f"{x}, {xs}, {y}, {ys}, {z}, {consts}, {go})"]
+    if ctx.opt("morph") is None:
+        for o in range(k):
+            lines.append(f"{ctx.out('out' if o == 0 else f'y{o}')} = float({y}[{o}])")
+        return lines
+    m, low, frac, mix = ctx.tmp("m"), ctx.tmp("low"), ctx.tmp("frac"), ctx.tmp("mix")
+    lines += [f"{m} = min(max({ctx.block('morph')}[0], 0.0), {float(k - 1)!r})",
+              f"{low} = min(int({m}), {k - 2})",
+              f"{frac} = {m} - {low}",
+              f"{mix} = (1.0 - {frac}) * float({z}[{low}]) + {frac} * float({z}[{low} + 1])",
+              f"for {i} in range({k}):",  # every readout's previous output is the blend
+              f"    {y}[{i}] = {mix}", f"    {ys}[{i}] = {mix}",
+              f"{ctx.out('out')} = {mix}"]
+    lines += [f"{ctx.out(f'y{o}')} = float({z}[{o}])" for o in range(1, k)]
     return lines
 
 
@@ -493,14 +535,22 @@ register(NodeType(
                "recurrent layer): every recurrent connection one sample late, so a step is one "
                "matrix-vector product and the activation over the whole group, leaky per neuron, "
                "with output feedback and K linear readouts (main output: readout 0, ports y1, "
-               "y2...): u = bias + w·x[n−1] + in·inputs + feedback·y[n−1], x = leak·act(u) + "
-               "(1 − leak)·x[n−1], y = readout_bias + readout·x + direct·y[n−1], starting from "
+               "y2...): u = bias + w_gain·w·x[n−1] + in_gain·in·inputs + feedback·y[n−1], "
+               "x = leak·act(u) + (1 − leak)·x[n−1], "
+               "y = readout_bias + out_gain·readout·x + direct·y[n−1], starting from "
                "x[−1] = state and y[−1] = start_out. 'dtype: float32' runs the group in single "
-               "precision. Weights inline or from an .npy/.npz file beside the patch ('weights'); "
+               "precision. w_gain, in_gain and out_gain scale the recurrent matrix, the input "
+               "weights and the readout (effective weight = gain × entry). "
+               "Weights inline or from an .npy/.npz file beside the patch ('weights'); "
                "every entry is a parameter: id.w.<i>.<j> (neuron j into i), id.in.<i>.<input>, "
                "id.bias.<i>, id.leak.<i>, id.fb.<i>.<k>, id.out.<k>.<j>, id.out.<k>.bias, "
-               "id.out.<k>.y.<l>, id.state.<i> (x before the first sample), id.out.<k>.start.",
+               "id.out.<k>.y.<l>, id.state.<i> (x before the first sample), id.out.<k>.start. "
+               "With 'morph: m' the K readouts are K learned sounds, blended at m (0: the "
+               "first, 1: the second, in between: both), and the blend is what is fed back "
+               "(the address id.morph).",
     _emit,
+    params=tuple(Param(name, 1.0, -GAIN_LIMIT, GAIN_LIMIT, doc=f"gain of {what}")
+                 for name, (_, what) in GAINS.items()),
     outputs=("out",),
     state=(State("started", 0.0),),
     buffers=(Buffer("x", lambda ctx: shape(ctx.node)[0]),
@@ -508,7 +558,7 @@ register(NodeType(
              Buffer("xin", lambda ctx: shape(ctx.node)[1]),  # scratch: this sample's inputs,
              Buffer("u", lambda ctx: shape(ctx.node)[0]),  # the drive,
              Buffer("z", lambda ctx: shape(ctx.node)[2])),  # the new readouts
-    arrays=tuple(ParamArray(name, _entries(name)) for name in ARRAYS),
+    arrays=tuple(ParamArray(name, _entries(name)) for name in ARRAYS + ("morph",)),
     options=(Option("neurons", None, kind=int, lo=1, hi=MAX_NEURONS,
                     doc="N (optional when w, bias or state is given)"),
              Option("act", "tanh", tuple(ACTIVATIONS), doc="activation of every neuron"),
@@ -516,7 +566,10 @@ register(NodeType(
              Option("weights", None, kind=FilePath,
                     doc=".npy (w) or .npz (named arrays) file, relative to the patch file"),
              *(Option(name, None, kind=object, doc=f"inline {name}: a list (of rows)")
-               for name in ARRAYS)),
+               for name in ARRAYS),
+             Option("morph", None, kind=float,
+                    doc="blend the readouts (one per sound) at this position: 0 the first, 1 "
+                        "the second, ...; the address id.morph")),
     inputs="list", category="neurons",
     dynamic_outputs=lambda node: [f"y{o}" for o in range(1, shape(node)[2])],
     check=_check, summary=summary,

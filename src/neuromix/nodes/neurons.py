@@ -10,7 +10,7 @@ Examples
 >>> a = p.neuron(act="hardclip", bias=0.5)
 >>> a.input(p.const(2.0), 0.5)
 >>> p.out(a)
->>> float(p.render(frames=1)[0])
+>>> float(p.render(frames=1)[0, 0])
 1.0
 """
 

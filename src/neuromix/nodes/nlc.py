@@ -18,7 +18,7 @@ Examples
 >>> p = nm.Patch()
 >>> n = p.nlc_neuron(sense=1.0, response=2.0, inputs={p.const(3.0): 1.0})
 >>> p.out(n)
->>> float(p.render(frames=1)[0])   # r = 4 > 0, so 4 − 2
+>>> float(p.render(frames=1)[0, 0])   # r = 4 > 0, so 4 − 2
 2.0
 """
 

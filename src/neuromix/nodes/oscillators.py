@@ -8,7 +8,7 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch(sr=8)
 >>> p.out(p.saw(1.0))
->>> [round(float(v), 2) for v in p.render(frames=4)]
+>>> [round(float(v), 2) for v in p.render(frames=4)[:, 0]]
 [-1.0, -0.75, -0.5, -0.25]
 """
 

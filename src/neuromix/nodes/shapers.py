@@ -10,19 +10,19 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch()
 >>> p.out(p.comparator(p.const(0.3), threshold=0.2))
->>> float(p.render(frames=1)[0])
+>>> float(p.render(frames=1)[0, 0])
 1.0
 >>> p = nm.Patch()
 >>> p.out(p.quantizer(p.const(61.4), scale="major"))   # C# snaps to the nearest of C major
->>> float(p.render(frames=1)[0])
+>>> float(p.render(frames=1)[0, 0])
 62.0
 """
 
 from __future__ import annotations
 
-from neuromix.graph.graph import PatchError
+from neuromix.errors import PatchError
 from neuromix.nodes._common import IN, PREV, TRIG, fold_lines, number_list, rising
-from neuromix.nodes._registry import NodeType, Option, Param, State, register
+from neuromix.nodes._registry import NodeType, Option, Param, State, get, register
 
 SCALES: dict[str, tuple[int, ...]] = {
     "chromatic": tuple(range(12)),
@@ -94,8 +94,6 @@ class _Options:
     """The option lookups of an emit context, to check a node's options when it is loaded."""
 
     def __init__(self, node):
-        from neuromix.nodes import get
-
         self.node, self._type = node, get(node.type)
 
     def opt(self, name: str):

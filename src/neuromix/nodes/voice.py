@@ -9,7 +9,7 @@ Examples
 >>> import neuromix as nm
 >>> p = nm.Patch()
 >>> p.out(p.mtof(p.const(69.0)))
->>> round(float(p.render(frames=1)[0]), 9)
+>>> round(float(p.render(frames=1)[0, 0]), 9)
 440.0
 """
 

@@ -7,7 +7,7 @@ and in a notebook).
 Examples
 --------
 >>> import neuromix as nm
->>> from neuromix.compiler.passes import plan_graph
+>>> from neuromix.graph.plan import plan_graph
 >>> p = nm.Patch(sr=8000)
 >>> a = p.neuron(act="tanh", name="a"); a.input(p.sine(100, name="s"), 2.0); p.out(a)
 >>> fig = draw_network(p.graph, plan_graph(p.graph).edges)
@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuromix.analysis import features
+from neuromix import features
 from neuromix.analysis.plots import draw_spectrogram, draw_waveform, pyplot
 from neuromix.analysis.report.layout import COLUMN, layout
-from neuromix.analysis.features import embedding_delay
+from neuromix.features import embedding_delay
 from neuromix.analysis.report.measures import Neuron, feedback_pairs, neuron_like
 from neuromix.graph.graph import Edge, Graph, Signal
 from neuromix.nodes import get as node_type

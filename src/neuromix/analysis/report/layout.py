@@ -10,7 +10,7 @@ Layers are ``COLUMN`` apart and rows one unit apart, so no two nodes' circles ev
 Examples
 --------
 >>> import neuromix as nm
->>> from neuromix.compiler.passes import plan_graph
+>>> from neuromix.graph.plan import plan_graph
 >>> p = nm.Patch(sr=8000)
 >>> a = p.neuron(name="a"); b = p.neuron(name="b")
 >>> a.input(p.sine(100, name="s"), 1.0); b.input(a, 1.0); a.input(b, 0.5)

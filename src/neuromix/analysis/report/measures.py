@@ -15,7 +15,7 @@ Examples
 >>> a = p.neuron(act="tanh", name="a")
 >>> a.input(p.sine(100, name="s"), p.sine(2, name="lfo"))
 >>> p.out(a)
->>> from neuromix.compiler.passes import plan_graph
+>>> from neuromix.graph.plan import plan_graph
 >>> plan = plan_graph(p.graph)
 >>> signals = probe(p.graph, 0.1)
 >>> n = analyse(p.graph, "a", signals, {(e.dst, e.slot): e.delay for e in plan.edges}, set())
@@ -32,12 +32,15 @@ from typing import Callable
 
 import numpy as np
 
-from neuromix.analysis import chaos, features
+from neuromix import features
 from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.lyapunov import GONE, RENORM
 from neuromix.engine.render import render
 from neuromix.graph.graph import Edge, Graph, Ref, Signal
 from neuromix.nodes import get as node_type
 from neuromix.nodes.activations import ACTIVATIONS
+from neuromix.graph.plan import strongly_connected
+from neuromix.nodes.learners import net_shape
 
 NEURON_CATEGORIES = ("neurons", "learning")  # registry categories whose nodes get explained
 SLOPE_H = 1e-4  # step for the numerical slope of a transfer curve
@@ -74,7 +77,6 @@ def probe(graph: Graph, seconds: float) -> dict[str, np.ndarray]:
     probe_graph = copy.deepcopy(graph)
     probe_graph.outputs = refs
     audio = render(CompiledPatch(probe_graph), seconds=seconds)
-    audio = audio[:, None] if audio.ndim == 1 else audio
     return {str(ref): audio[:, i] for i, ref in enumerate(refs)}
 
 
@@ -93,9 +95,9 @@ def value_over_time(value, slot: str, nid: str, signals, delays) -> np.ndarray |
     return float(value)
 
 
-def lyapunov_floor(sr: float, renorm: int = chaos.RENORM) -> float:
+def lyapunov_floor(sr: float, renorm: int = RENORM) -> float:
     """The most negative exponent (per second) the estimator can report: a disturbance gone."""
-    return math.log(chaos.GONE) / renorm * sr
+    return math.log(GONE) / renorm * sr
 
 
 @dataclass
@@ -237,8 +239,6 @@ def analyse(graph: Graph, nid: str, signals, delays, loops: set[str]) -> Neuron:
         neuron = Neuron(act=acts if isinstance(acts, str) else "/".join(acts), inputs=inputs,
                         bias_share=bias_share, **base)
         if node.type == "learner_net":
-            from neuromix.nodes.learners import net_shape
-
             neuron.layers = net_shape(node)[0]
     if f"{nid}.error" in signals:
         neuron.error = signals[f"{nid}.error"]
@@ -249,8 +249,6 @@ def analyse(graph: Graph, nid: str, signals, delays, loops: set[str]) -> Neuron:
 
 def loop_members(graph: Graph, edges: list[Edge]) -> set[str]:
     """Nodes that lie on a feedback loop (a cycle of the graph)."""
-    from neuromix.compiler.passes import strongly_connected
-
     ids = list(graph.nodes)
     succ = {nid: set() for nid in ids}
     for e in edges:

@@ -27,6 +27,12 @@ import wave
 
 import numpy as np
 
+from neuromix.analysis.plots import pyplot
+from neuromix.analysis.report.figures import draw_network
+from neuromix.engine.compiled import CompiledPatch
+from neuromix.engine.render import render
+from neuromix.graph.plan import plan_graph
+
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em;
        color: #222; line-height: 1.45; }
@@ -85,16 +91,8 @@ def lyapunov_text(value: float, floor: float) -> str:
 def patch_html(graph, seconds: float = 1.0) -> str:
     """An HTML fragment for a notebook: the network figure and a player per output of a render
     of ``seconds`` (the figure is left out, with a note, when matplotlib is not installed)."""
-    from neuromix.engine.compiled import CompiledPatch
-    from neuromix.engine.render import render
-
     audio = render(CompiledPatch(graph), seconds=seconds)
-    audio = audio[:, None] if audio.ndim == 1 else audio
     try:
-        from neuromix.analysis.plots import pyplot
-        from neuromix.analysis.report.figures import draw_network
-        from neuromix.compiler.passes import plan_graph
-
         fig = draw_network(graph, plan_graph(graph).edges)
         picture = f'<img alt="network graph" style="max-width:100%" src="{png_data(fig)}">'
         pyplot().close(fig)

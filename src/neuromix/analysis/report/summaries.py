@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuromix.analysis import features
+from neuromix import features
 from neuromix.analysis.report.measures import Neuron
 
 SILENT_RMS = 1e-4

@@ -19,6 +19,12 @@ Examples
 ...     ticks = inst.run(ticks=2)
 >>> source.params()["x.value"], source.extra()["midi"][0]
 (1.0, 'tick 0: note_on channel=0 note=60 velocity=100 time=0')
+>>> source.set_many([("x.value", 0.25), ("nope", 1.0)])  # all or none
+Traceback (most recent call last):
+...
+neuromix.errors.UnknownNameError: no parameter 'nope'
+>>> source.values(["x.value"]).tolist()
+[1.0]
 """
 
 from __future__ import annotations
@@ -77,6 +83,19 @@ class InstrumentSource:
             self.instrument.bank.set(name, float(value))
         else:
             self.compiled.params[0, index] = float(value)
+
+    def set_many(self, changes) -> None:
+        """Several parameters between two ticks (a row of a weight matrix): all or none."""
+        changes = [(address, float(value)) for address, value in changes]
+        for address, value in changes:  # every one checked before any is set
+            self.compiled.index(address)
+            if not np.isfinite(value):
+                raise ValueError(f"{address}: a parameter must be a finite number, not {value}")
+        for address, value in changes:
+            self.set(address, value)
+
+    def values(self, addresses) -> np.ndarray:
+        return self.compiled.params[0, [self.compiled.index(a) for a in addresses]]
 
     def params(self) -> dict[str, float]:
         values = self.compiled.params[0]

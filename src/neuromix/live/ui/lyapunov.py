@@ -1,6 +1,6 @@
 """The Lyapunov estimate of a playing patch, in a child process (never on the audio thread).
 
-:class:`Estimator` runs :func:`neuromix.analysis.chaos.lyapunov` in a child process with the
+:class:`Estimator` runs :func:`neuromix.engine.lyapunov.lyapunov` in a child process with the
 parameter values as they are now played: the child loads the kernel from the disk cache (the
 player compiled it already), so the playing process only waits on a pipe, without the GIL.
 
@@ -26,13 +26,13 @@ import sys
 import threading
 import time
 
+from neuromix.engine.lyapunov import lyapunov
+
 SECONDS = 2.0  # length of the run the estimate averages
 
 
 def estimate(graph, values: dict, seconds: float = SECONDS) -> dict:
     """The estimate as plain data (in this process)."""
-    from neuromix.analysis.chaos import lyapunov
-
     lam = lyapunov(graph, seconds=seconds, values=values)
     per_second = lam.per_second
     return {"per_second": per_second if per_second == per_second and abs(per_second) < 1e300

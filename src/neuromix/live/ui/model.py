@@ -2,8 +2,11 @@
 
 :func:`describe` turns a compiled patch into the page's graph (nodes with layers and rows,
 edges with their delays and weights, every parameter with its range, the activation curves of
-the neuron-like nodes); :class:`Frames` turns the snapshot rings into one frame (node levels,
-output-port values, gliding parameters, weights, operating points, scope, spectrum, meters).
+the neuron-like nodes, and the weight matrices of ``network`` nodes, whose thousands of
+entries are shown as pictures rather than as one control each); :class:`Frames` turns the
+snapshot rings into one frame (node levels, output-port values, gliding parameters, weights,
+operating points, matrix gains, scope, spectrum, meters) and, when a matrix's entries moved,
+a matrix message (the entries packed as float32).
 
 Which nodes are neuron-like comes from the registry (the categories in
 ``NEURON_CATEGORIES``), so a node type added there is lit like the others.
@@ -20,6 +23,16 @@ Examples
 [('s', False, 0), ('a', True, 1)]
 >>> g["params"][-1]["address"], g["params"][-1]["lo"]
 ('a.w.s', -1000000.0)
+
+A network's matrices are described by block; their entries are no controls of their own:
+
+>>> p = nm.Patch(sr=8000)
+>>> p.out(p.network(w=[[0.0, 0.5], [-0.5, 0.0]], inputs=[p.sine(110, name="s")], name="net"))
+>>> g = describe(p.compile())
+>>> [(b["name"], b["rows"], b["cols"], b["gain"]) for b in g["matrices"][0]["blocks"]]
+[('w', 2, 2, 'net.w_gain'), ('in', 2, 1, 'net.in_gain'), ('out', 1, 2, 'net.out_gain')]
+>>> [q["address"] for q in g["params"] if q["node"] == "net"]
+['net.w_gain', 'net.in_gain', 'net.out_gain']
 """
 
 from __future__ import annotations
@@ -33,6 +46,7 @@ from neuromix import _config
 from neuromix.graph.graph import WEIGHT_LIMIT, Ref, Signal
 from neuromix.nodes import get as node_type
 from neuromix.nodes.activations import ACTIVATIONS
+from neuromix.graph.midimap import param_ranges
 
 NEURON_CATEGORIES = ("neurons", "learning")  # registry categories lit by their output
 MAX_COLUMNS = 12  # a deeper graph folds its layers into this many columns
@@ -118,10 +132,80 @@ def _curve(node, values: dict) -> dict | None:
     return None
 
 
+def _scalars(node) -> set[str] | None:
+    """The addresses of a node that get a control each: every one, unless the node has
+    parameter arrays (whose entries are shown as a matrix), then its declared parameters
+    and their scales and offsets only."""
+    nt = node_type(node.type)
+    if not nt.arrays:
+        return None
+    names = [f"{node.id}.{spec.name}" for spec in nt.params]
+    return {a + tail for a in names for tail in ("", ".scale", ".offset")}
+
+
+# a network's matrices, in the page's order: (block, title, the array its gain scales)
+MATRIX_BLOCKS = (("w", "recurrent w (neuron j into i)", "w"),
+                 ("in", "input weights in", "in"),
+                 ("out", "readout", "readout"))
+
+
+def _matrices(graph, addresses: dict) -> list[dict]:
+    """How each network node's matrices lie in the parameter row: for every block its shape,
+    the first entry's index, the address of cell (i, j) (``prefix.i.key[j]``), whether the
+    block is stored column by column, and its gain's address."""
+    from neuromix.nodes.network import GAINS, shape
+
+    gain_of = {array: name for name, (array, _) in GAINS.items()}
+    out = []
+    for nid, node in graph.nodes.items():
+        if node.type != "network":
+            continue
+        n, n_in, k = shape(node)
+        keys = [inp.key for inp in node.inputs]
+        blocks = []
+        for name, title, array in MATRIX_BLOCKS:
+            rows, cols = {"w": (n, n), "in": (n, n_in), "out": (k, n)}[name]
+            if rows * cols == 0:
+                continue
+            first = f"{nid}.{name}.0.{keys[0] if name == 'in' else 0}"
+            blocks.append({"name": name, "title": title, "rows": rows, "cols": cols,
+                           "offset": addresses[first], "by_column": name == "in",
+                           "prefix": f"{nid}.{name}", "keys": keys if name == "in" else None,
+                           "gain": f"{nid}.{gain_of[array]}"})
+        out.append({"node": nid, "neurons": n, "blocks": blocks})
+    return out
+
+
+def row_addresses(graph, nid: str, block: str, row: int) -> list[str]:
+    """The addresses of one row of a network's matrix: a neuron's incoming recurrent weights
+    (``w``) or input weights (``in``), or a readout's weights (``out``). KeyError for a node
+    or block that is not there, ValueError for a row that is not.
+
+    >>> import neuromix as nm
+    >>> p = nm.Patch(sr=8000)
+    >>> p.out(p.network(neurons=3, inputs=[p.sine(110, name="s")], name="net"))
+    >>> row_addresses(p.graph, "net", "w", 2), row_addresses(p.graph, "net", "in", 0)
+    (['net.w.2.0', 'net.w.2.1', 'net.w.2.2'], ['net.in.0.s'])
+    """
+    from neuromix.nodes.network import shape
+
+    node = graph.nodes.get(nid)
+    if node is None or node.type != "network":
+        raise KeyError(f"the patch has no network node '{nid}'")
+    n, n_in, k = shape(node)
+    sizes = {"w": (n, n), "in": (n, n_in), "out": (k, n)}
+    if block not in sizes:
+        raise KeyError(f"a network's matrices are w, in and out, not {block!r}")
+    rows, cols = sizes[block]
+    if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < rows or not cols:
+        raise ValueError(f"{nid}.{block} has rows 0 to {rows - 1} of {cols} entries; no row "
+                         f"{row!r}")
+    keys = [inp.key for inp in node.inputs] if block == "in" else range(cols)
+    return [f"{nid}.{block}.{row}.{key}" for key in keys]
+
+
 def describe(compiled, generation: int = 0) -> dict:
     """The page's picture of a compiled patch (JSON-ready)."""
-    from neuromix.graph.midimap import param_ranges
-
     graph, kernel = compiled.graph, compiled.kernel
     plan = kernel.plan
     slots = {s.name: i for i, s in enumerate(kernel.layout.state)}
@@ -153,13 +237,18 @@ def describe(compiled, generation: int = 0) -> dict:
         edge["weight"] = _weight(graph.nodes[e.dst], e.slot, compiled.addresses, port_index)
         edges.append(edge)
     params = []
+    scalars = {nid: _scalars(node) for nid, node in graph.nodes.items()}
     for address, i in compiled.addresses.items():
+        nid = address.split(".", 1)[0]
+        if scalars[nid] is not None and address not in scalars[nid]:
+            continue  # an entry of a matrix: drawn in its picture
         lo, hi = _range(address, declared)
-        params.append({"address": address, "node": address.split(".", 1)[0], "lo": lo, "hi": hi,
-                       "value": values[address]})
+        params.append({"address": address, "node": nid, "lo": lo, "hi": hi,
+                       "value": values[address], "index": i})
     return {"kind": "graph", "generation": generation, "sr": compiled.sr,
             "channels": compiled.channels, "nodes": nodes, "ports": ports, "edges": edges,
-            "params": params, "outputs": [str(r) for r in graph.outputs]}
+            "params": params, "matrices": _matrices(graph, compiled.addresses),
+            "outputs": [str(r) for r in graph.outputs]}
 
 
 def _weight(node, slot: str, addresses: dict, port_index) -> dict | None:
@@ -189,16 +278,25 @@ def _base(node, edges: list, addresses: dict, port_of) -> dict | None:
     if "bias" in nt.output_ports(node):
         return {"port": port_of(Ref(node.id, "bias"))}
     for name in ("bias", "sense"):
-        if f"{node.id}.{name}" in addresses:
-            return {"param": addresses[f"{node.id}.{name}"]}
-        edge = next((e for e in edges if e["dst"] == node.id and e["slot"] == name), None)
-        if edge is not None:
-            w = {"signal": edge["port"]}
-            if f"{node.id}.{name}.scale" in addresses:
-                w["scale"] = addresses[f"{node.id}.{name}.scale"]
-                w["offset"] = addresses[f"{node.id}.{name}.offset"]
-            return w
+        source = _source(node, name, edges, addresses)
+        if source is not None:
+            return source
     return None
+
+
+def _source(node, name: str, edges: list, addresses: dict) -> dict | None:
+    """Where a parameter's value is found in a frame: the parameter, or the signal driving it
+    (scaled and offset where it is), or None if the node has no such parameter."""
+    if f"{node.id}.{name}" in addresses:
+        return {"param": addresses[f"{node.id}.{name}"]}
+    edge = next((e for e in edges if e["dst"] == node.id and e["slot"] == name), None)
+    if edge is None:
+        return None
+    w = {"signal": edge["port"]}
+    if f"{node.id}.{name}.scale" in addresses:
+        w["scale"] = addresses[f"{node.id}.{name}.scale"]
+        w["offset"] = addresses[f"{node.id}.{name}.offset"]
+    return w
 
 
 def _value(ref: dict | None, ports: np.ndarray, params: np.ndarray) -> float:
@@ -252,6 +350,20 @@ class Frames:
                    e["slot"].startswith("in:")]
             self.neurons.append((n, node, _base(node, described["edges"], addresses, port_index),
                                  ins))
+        self.scalars = np.array([p["index"] for p in described["params"]], dtype=np.int64)
+        self.gains = {}  # network id -> where each block's gain is found
+        self.blocks = []  # (network id, block, index array of its entries in row-major order)
+        for m in described["matrices"]:
+            node = graph.nodes[m["node"]]
+            self.gains[m["node"]] = [_source(node, b["gain"].split(".", 1)[1],
+                                             described["edges"], addresses) for b in m["blocks"]]
+            for b in m["blocks"]:
+                cells = np.arange(b["rows"] * b["cols"]).reshape(
+                    (b["cols"], b["rows"]) if b["by_column"] else (b["rows"], b["cols"]))
+                self.blocks.append((m["node"], b["name"],
+                                    b["offset"] + (cells.T if b["by_column"] else cells).ravel()))
+        self.matrix_version = 0
+        self._entries = None  # the entries the latest matrix message carried
         self.window = np.hanning(FFT_FRAMES)
         freqs = np.fft.rfftfreq(FFT_FRAMES, 1.0 / self.sr)
         edges = np.geomspace(20.0, self.sr / 2, SPECTRUM_BINS + 1)
@@ -264,7 +376,7 @@ class Frames:
             return None
         state = rows.state
         ports = state[-1, self.slots]
-        params = rows.params[-1, :len(self.graph["params"])]
+        params = rows.params
         history = state[:, self.slots[self.main.clip(0)]]
         level = np.sqrt(np.mean(history * history, axis=0))
         level[self.main < 0] = 0.0
@@ -280,15 +392,36 @@ class Frames:
                      "shares": [round(abs(t) / total, 4) for t in terms],
                      "inputs": [e["src"] for e in ins]}
             if node.type == "nlc_neuron":  # its curve moves with 'response'
-                point["curve"] = _curve(node, {a["address"]: params[i] for i, a in
-                                               enumerate(self.graph["params"])})
+                point["curve"] = _curve(node, {a["address"]: params[a["index"]]
+                                               for a in self.graph["params"]})
             points[n["id"]] = point
         out = {"kind": "frame", "generation": self.graph["generation"],
                "seconds": round(float(rows.frames[-1]) / self.sr, 4),
-               "ports": np.round(ports, 5).tolist(), "params": params.tolist(),
-               "level": np.round(level, 4).tolist(), "weights": weights, "points": points}
+               "ports": np.round(ports, 5).tolist(), "params": params[self.scalars].tolist(),
+               "level": np.round(level, 4).tolist(), "weights": weights, "points": points,
+               "gains": {nid: [None if g is None else _value(g, ports, params) for g in refs]
+                         for nid, refs in self.gains.items()}}
         out.update(self.audio(audio))
         return out
+
+    def matrix(self, params: np.ndarray) -> dict | None:
+        """A matrix message (JSON-ready) when a network's entries moved since the latest one
+        (every entry of every block, row-major, packed as float32), else None. The gains,
+        which change more often, travel in the frames."""
+        if not self.blocks or params.size == 0:
+            return None
+        entries = np.concatenate([params[cells] for _, _, cells in self.blocks])
+        if self._entries is not None and np.array_equal(entries, self._entries):
+            return None
+        self._entries = entries
+        self.matrix_version += 1
+        nodes: dict[str, dict] = {}
+        start = 0
+        for nid, name, cells in self.blocks:
+            nodes.setdefault(nid, {})[name] = packed(entries[start:start + cells.size])
+            start += cells.size
+        return {"kind": "matrix", "generation": self.graph["generation"],
+                "version": self.matrix_version, "nodes": nodes}
 
     def audio(self, audio: np.ndarray) -> dict:
         """Scope (from a rising zero crossing, or the latest frames), log-frequency spectrum in

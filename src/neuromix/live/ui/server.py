@@ -13,8 +13,14 @@ take's ``changes.csv``).
 ``GET /events?token=T`` Server-Sent Events: ``graph`` (at start and after each structural
                         reload), then ``frame`` about 30 times a second
 ``POST /set?token=T``   ``{"address": "a.w.b", "value": 0.8}`` moves a parameter
+``POST /row?token=T``   ``{"node": "net", "block": "w", "row": 3, "scale": 0.5}`` (or
+                        ``"value": 0``) scales or sets one row of a network's matrix: every
+                        entry moves at the same block
 ``POST /lyapunov?token=T``  starts a Lyapunov estimate (also done after each reload)
 =====================  =====================================================================
+
+The stream also carries ``matrix`` events: a network's entries (float32, packed) whenever they
+moved, so a page draws its matrix pictures without thousands of numbers in every frame.
 
 Examples
 --------
@@ -42,9 +48,13 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 
 from neuromix import _config
+from neuromix.errors import LiveError
+from neuromix.graph.graph import WEIGHT_LIMIT
 from neuromix.live.ui.lyapunov import Estimator
-from neuromix.live.ui.model import FFT_FRAMES, Frames, describe
+from neuromix.live.ui.model import FFT_FRAMES, Frames, describe, row_addresses
 from neuromix.live.ui.snapshot import Snapshots
+from neuromix.errors import LiveError
+from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
 HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY = 4096  # bytes a control request may carry
@@ -85,8 +95,6 @@ class LiveView:
     """Serves the browser view of ``player`` (a control: ``close()``, ``counts()``)."""
 
     def __init__(self, player, port: int = 8765, rate: float = _config.UI_RATE):
-        from neuromix.live.audio import LiveError
-
         self.player, self.rate = player, float(rate)
         self.token = secrets.token_urlsafe(18)
         self.files = static_files()
@@ -94,6 +102,9 @@ class LiveView:
         self._model_lock = threading.Lock()
         self._model: tuple | None = None  # (generation, described, Frames)
         self._frame: tuple[float, str] | None = None
+        self._frame_lock = threading.Lock()  # one thread computes a frame (and matrix) at once
+        self.matrix: tuple[int, int, str] | None = None  # (generation, version, JSON)
+        self._edit_lock = threading.Lock()  # a row edit reads and writes the row as one
         self.lyapunov = Estimator()
         self._lyapunov_for = -1
         self.served = {"ui_requests": 0, "ui_refused": 0, "ui_changes": 0}
@@ -128,14 +139,22 @@ class LiveView:
 
     def frame(self) -> str | None:
         """The latest frame as JSON (computed once per tick, whoever asks)."""
-        now = time.monotonic()
-        cached = self._frame
-        if cached is not None and now - cached[0] < 0.5 / self.rate:
-            return cached[1]
+        with self._frame_lock:
+            now = time.monotonic()
+            cached = self._frame
+            if cached is not None and now - cached[0] < 0.5 / self.rate:
+                return cached[1]
+            return self._compute(now)
+
+    def _compute(self, now: float) -> str | None:
         generation, _, frames = self.model()
-        frame = frames.frame(self.snaps.rows(generation), self.snaps.audio(FFT_FRAMES))
+        rows = self.snaps.rows(generation)
+        frame = frames.frame(rows, self.snaps.audio(FFT_FRAMES))
         if frame is None:
             return None
+        message = frames.matrix(rows.params)
+        if message is not None:
+            self.matrix = (generation, message["version"], json.dumps(message))
         eng = self.player.engine
         times = eng.timings(last=256)  # the last 1.4 s at 256 frames: a cheap median
         frame["status"] = {"blocks": eng.block, "underruns": eng.underruns, "budget": eng.budget,
@@ -156,6 +175,22 @@ class LiveView:
         self.player.set(address, value)
         self.served["ui_changes"] += 1
 
+    def edit_row(self, node: str, block: str, row: int, scale: float | None = None,
+                 value: float | None = None) -> int:
+        """Scale one row of a network's matrix by ``scale``, or set every entry to ``value``,
+        through the player (the path of OSC and MIDI: all at the same block, glides, one line
+        per entry in the take's changes.csv); returns how many entries moved."""
+        with self._edit_lock:
+            addresses = row_addresses(self.player.compiled.graph, node, block, row)
+            old = np.asarray(self.player.values(addresses), dtype=np.float64)
+            new = old * scale if scale is not None else np.full(old.shape, value)
+            if not np.abs(new).max(initial=0.0) <= WEIGHT_LIMIT:
+                raise ValueError(f"that puts weights of {node}.{block} row {row} beyond "
+                                 f"±{WEIGHT_LIMIT:g}")
+            self.player.set_many(zip(addresses, new.tolist()))
+        self.served["ui_changes"] += 1
+        return len(addresses)
+
     def estimate(self) -> bool:
         generation, compiled = self.player.engine.playing()
         values = self.player.params()
@@ -170,6 +205,38 @@ class LiveView:
         self.httpd.server_close()
         self._thread.join()
         self.player.engine.snap = None
+
+
+USAGE = {"/set": 'send {"address": "node.param", "value": a finite number}',
+         "/row": 'send {"node": "net", "block": "w", "in" or "out", "row": a whole number, '
+                 'and "scale" or "value": a finite number}'}
+
+
+def _finite(value) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and \
+        math.isfinite(value)
+
+
+def _set(view: LiveView, change):
+    """The change a /set request asks for, as a call; TypeError if it is malformed."""
+    address, value = change["address"], change["value"]
+    if not isinstance(address, str) or not _finite(value):
+        raise TypeError
+    return lambda: view.set(address, float(value))
+
+
+def _row_edit(view: LiveView, change):
+    """The row edit a /row request asks for, as a call; TypeError if it is malformed."""
+    if not isinstance(change, dict) or set(change) not in ({"node", "block", "row", "scale"},
+                                                           {"node", "block", "row", "value"}):
+        raise TypeError
+    node, block, row = change["node"], change["block"], change["row"]
+    amount = change.get("scale", change.get("value"))
+    if not (isinstance(node, str) and isinstance(block, str) and _finite(amount)):
+        raise TypeError
+    if "scale" in change:
+        return lambda: view.edit_row(node, block, row, scale=float(amount))
+    return lambda: view.edit_row(node, block, row, value=float(amount))
 
 
 def _not_json(value):
@@ -264,24 +331,21 @@ class _Handler(BaseHTTPRequestHandler):
         if not 0 <= size <= MAX_BODY:
             return self._error(413, f"a control request carries at most {MAX_BODY} bytes")
         body = self.rfile.read(size)
-        if path == "/set":
+        if path in ("/set", "/row"):
             if (self.headers.get("Content-Type") or "").split(";")[0] != "application/json":
                 return self._error(415, "send the change as application/json")
             try:
                 change = json.loads(body.decode("utf-8"))
-                address, value = change["address"], change["value"]
-                if not isinstance(address, str) or isinstance(value, bool) or \
-                        not isinstance(value, (int, float)) or not math.isfinite(value):
-                    raise TypeError
+                act = (_set if path == "/set" else _row_edit)(self.server.view, change)
             except (UnicodeDecodeError, ValueError, KeyError, TypeError, RecursionError):
-                return self._error(400, 'send {"address": "node.param", "value": a finite number}')
+                return self._error(400, USAGE[path])
             try:
-                self.server.view.set(address, float(value))
+                moved = act()
             except KeyError as err:
                 return self._error(404, err.args[0])
-            except ValueError as err:
+            except (ValueError, LiveError) as err:
                 return self._error(400, str(err))
-            return self._json({"ok": True})
+            return self._json({"ok": True} if moved is None else {"ok": True, "moved": moved})
         if path == "/lyapunov":
             return self._json({"started": self.server.view.estimate()})
         self._error(404, "no such control")
@@ -299,12 +363,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._common()
         self.end_headers()
         self.close_connection = True
-        from neuromix.live.audio import CONTROL_PRIORITY, realtime_priority
 
         # like the other control threads: while it holds the GIL it must not be preempted
         # by other programs (the callback would wait for it)
         realtime_priority(CONTROL_PRIORITY)
-        sent = None
+        sent = matrix_sent = None
         period = 1.0 / view.rate
         try:
             while not view._stop.is_set() and view.player.running:
@@ -316,6 +379,10 @@ class _Handler(BaseHTTPRequestHandler):
                 frame = view.frame()
                 if frame is not None:
                     self._event("frame", frame)
+                matrix = view.matrix
+                if matrix is not None and matrix[0] == sent and matrix[:2] != matrix_sent:
+                    self._event("matrix", matrix[2])
+                    matrix_sent = matrix[:2]
                 view._stop.wait(max(0.0, period - (time.monotonic() - tick)))
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             pass

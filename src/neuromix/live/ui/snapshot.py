@@ -18,8 +18,10 @@ Examples
 >>> out = c.process(4).astype(np.float32)
 >>> snaps.write(c, 0, out)
 >>> rows = snaps.rows(0)
->>> float(rows.state[-1, c.kernel.nodes["a"][0]]), snaps.audio(4)[:, 0].tolist()
-(0.5, [0.5, 0.5, 0.5, 0.5])
+>>> float(rows.state[-1, c.kernel.nodes["a"][0]]), rows.params.tolist()
+(0.5, [0.5])
+>>> snaps.audio(4)[:, 0].tolist()
+[0.5, 0.5, 0.5, 0.5]
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class Rows:
     """The readable rows of a ring (oldest first), all from one patch (``generation``)."""
 
     state: np.ndarray   # (rows, state slots)
-    params: np.ndarray  # (rows, parameters): where each parameter was, gliding
+    params: np.ndarray  # (parameters,): where each parameter was at the latest row, gliding
     frames: np.ndarray  # the frames the patch had played when each row was taken
 
 
@@ -96,14 +98,19 @@ class Snapshots:
     # -- the reader's side ----------------------------------------------------------------
     def rows(self, generation: int) -> Rows:
         """Every row of ``generation`` the callback cannot have overwritten while they were
-        copied (oldest first); may be empty just after a swap."""
+        copied (oldest first), with the parameters of the latest (a network's thousands of
+        weights are copied once, not once per row); may be empty just after a swap."""
         before = self.count
-        state, params, gens, frames = (a.copy() for a in self._arrays)
+        state, params, gens, frames = self._arrays
+        latest = params[(before - 1) & (self.depth - 1)].copy()
+        state, gens, frames = state.copy(), gens.copy(), frames.copy()
         after = self.count
         first = max(after - self.depth + 1, 0)  # rows [first, before) are intact
         keep = [j & (self.depth - 1) for j in range(first, before)
                 if gens[j & (self.depth - 1)] == generation]
-        return Rows(state[keep], params[keep], frames[keep])
+        if not keep or keep[-1] != (before - 1) & (self.depth - 1):
+            keep, latest = [], latest[:0]  # the latest row is torn or of another patch
+        return Rows(state[keep], latest, frames[keep])
 
     def audio(self, n: int) -> np.ndarray:
         """The latest ``n`` output frames (n, channels), contiguous; fewer at the start, and

@@ -23,6 +23,8 @@ function el(tag, attrs, parent, ns) {
 function drawGraph(g) {
   view.graph = g;
   view.history = [];
+  matrix.entries = {};
+  matrix.drawn = "";
   const nodesG = document.getElementById("nodes"), edgesG = document.getElementById("edges");
   nodesG.replaceChildren();
   edgesG.replaceChildren();
@@ -127,6 +129,7 @@ function select(id) {
     d.open = mine;
     if (mine) d.scrollIntoView({block: "nearest"});
   }
+  showMatrixPanel(id);
 }
 
 function drawSelected(f) {
@@ -218,35 +221,42 @@ function buildControls(g) {
   list.replaceChildren();
   view.controls = {};
   const groups = {};
+  const gains = matrixGains(g);  // a network's gains go beside its matrix picture
   g.params.forEach((p, i) => {
+    if (gains.boxes[p.address]) return addControl(p, i, gains.boxes[p.address], gains.slider);
     if (!groups[p.node]) {
       const d = el("details", {"data-node": p.node}, list);
       el("summary", {}, d).textContent = p.node;
       groups[p.node] = d;
     }
-    const row = el("div", {class: "param"}, groups[p.node]);
-    const label = el("label", {for: `p${i}`, title: p.address}, row);
-    label.textContent = p.address.slice(p.node.length + 1);
-    // a wide range (a weight may be up to the validator's ±1e6) moves in asinh steps: fine
-    // near 0, where weights live, and still reaching the ends; the number box is exact
-    const wide = p.hi - p.lo > 1000;
-    const toPos = (v) => wide ? Math.asinh(v) : v, toVal = (x) => wide ? Math.sinh(x) : x;
-    const range = el("input", {type: "range", id: `p${i}`, min: toPos(p.lo), max: toPos(p.hi),
-                               step: "any", value: toPos(p.value), "data-address": p.address},
-                     row);
-    const num = el("input", {type: "number", min: p.lo, max: p.hi, step: "any", value: p.value,
-                             "data-address": p.address}, row);
-    const send = (v) => { num.value = v; range.value = toPos(Number(v)); queueSet(p.address, Number(v)); };
-    range.addEventListener("input", () => send(Number(toVal(Number(range.value)).toPrecision(6))));
-    num.addEventListener("change", () => send(num.value));
-    for (const inp of [range, num]) {
-      inp.addEventListener("pointerdown", () => view.dragging.add(p.address));
-      inp.addEventListener("focus", () => view.dragging.add(p.address));
-      inp.addEventListener("blur", () => view.dragging.delete(p.address));
-    }
-    range.addEventListener("pointerup", () => view.dragging.delete(p.address));
-    view.controls[p.address] = {range, num, index: i, toPos};
+    addControl(p, i, groups[p.node]);
   });
+}
+
+function addControl(p, i, parent, slider) {
+  const row = el("div", {class: "param"}, parent);
+  const label = el("label", {for: `p${i}`, title: p.address}, row);
+  label.textContent = p.address.slice(p.node.length + 1);
+  // a wide range (a weight may be up to the validator's ±1e6) moves in asinh steps: fine
+  // near 0, where weights live, and still reaching the ends; the number box is exact
+  const wide = !slider && p.hi - p.lo > 1000;
+  const toPos = (v) => wide ? Math.asinh(v) : v, toVal = (x) => wide ? Math.sinh(x) : x;
+  const [lo, hi] = slider || [p.lo, p.hi];
+  const range = el("input", {type: "range", id: `p${i}`, min: toPos(lo), max: toPos(hi),
+                             step: "any", value: toPos(p.value), "data-address": p.address},
+                   row);
+  const num = el("input", {type: "number", min: p.lo, max: p.hi, step: "any", value: p.value,
+                           "data-address": p.address}, row);
+  const send = (v) => { num.value = v; range.value = toPos(Number(v)); queueSet(p.address, Number(v)); };
+  range.addEventListener("input", () => send(Number(toVal(Number(range.value)).toPrecision(6))));
+  num.addEventListener("change", () => send(num.value));
+  for (const inp of [range, num]) {
+    inp.addEventListener("pointerdown", () => view.dragging.add(p.address));
+    inp.addEventListener("focus", () => view.dragging.add(p.address));
+    inp.addEventListener("blur", () => view.dragging.delete(p.address));
+  }
+  range.addEventListener("pointerup", () => view.dragging.delete(p.address));
+  view.controls[p.address] = {range, num, index: i, toPos};
 }
 
 const pending = new Map();
@@ -263,18 +273,22 @@ async function flush() {
   while (pending.size) {
     const [address, value] = pending.entries().next().value;
     pending.delete(address);
-    try {
-      const r = await fetch(`/set?token=${encodeURIComponent(token)}`, {
-        method: "POST", headers: {"Content-Type": "application/json"},
-        body: JSON.stringify({address, value})});
-      if (!r.ok) document.getElementById("status").textContent = (await r.json()).error;
-      else view.lastSent[address] = value;
-    } catch (err) {
-      document.getElementById("status").textContent = "the player has stopped";
-      break;
-    }
+    if (!await post("/set", {address, value})) break;
+    view.lastSent[address] = value;
   }
   flushing = false;
+}
+
+async function post(path, body) {  // a control request; says what went wrong in the status line
+  try {
+    const r = await fetch(`${path}?token=${encodeURIComponent(token)}`, {
+      method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    if (r.ok) return true;
+    document.getElementById("status").textContent = (await r.json()).error;
+  } catch (err) {
+    document.getElementById("status").textContent = "the player has stopped";
+  }
+  return false;
 }
 
 function showParams(f) {
@@ -358,6 +372,7 @@ function showStatus(f) {
 function connect() {
   const source = new EventSource(`/events?token=${encodeURIComponent(token)}`);
   source.addEventListener("graph", (ev) => drawGraph(JSON.parse(ev.data)));
+  source.addEventListener("matrix", (ev) => matrixMessage(JSON.parse(ev.data)));
   source.addEventListener("frame", (ev) => {
     const f = JSON.parse(ev.data);
     if (!view.graph || f.generation !== view.graph.generation) return;
@@ -374,10 +389,13 @@ function connect() {
 }
 
 function paint(f) {
-  if (f !== view.frame) return;  // a newer frame came meanwhile
+  // a newer frame came meanwhile, or a new graph (a frame of the old one must not be drawn
+  // on it: its arrays are the old patch's)
+  if (f !== view.frame || !view.graph || f.generation !== view.graph.generation) return;
   lightNodes(f);
   showParams(f);
   drawSelected(f);
+  drawMatrix();  // again when a gain moved
   drawScope(f);
   drawSpectrum(f);
   drawMeter(f);
@@ -390,4 +408,5 @@ function paint(f) {
 
 document.getElementById("estimate").addEventListener("click", () =>
   fetch(`/lyapunov?token=${encodeURIComponent(token)}`, {method: "POST"}));
+setupMatrix();
 connect();

@@ -1,4 +1,7 @@
-"""Compiler passes: find cycles, place delays, order the nodes, lay out parameters and state.
+"""The plan of a graph: its loops found, their delays placed, its nodes put in running order.
+
+Patch and instrument files run these checks while they still know the lines (a loop without
+delay is an error in the file); the compiler builds on the plan.
 
 Delay rule (as Faust's ``~`` and Pd's ``[block~ 1]``): inside a loop (a strongly connected
 component), an edge that points back to a node declared earlier, or to the node itself, carries

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from neuromix.analysis import features as F
+from neuromix import features as F
 
 SR = 48000
 T = np.arange(SR) / SR
@@ -67,8 +67,8 @@ def test_pitch_is_the_period_the_waveform_repeats_at():
 
     import neuromix as nm
 
-    root = Path(__file__).resolve().parents[2]
-    x = nm.load(root / "examples" / "dual_neuron.yaml").render(seconds=2.0)
+    root = Path(__file__).resolve().parents[1]
+    x = nm.load(root / "examples" / "dual_neuron.yaml").render(seconds=2.0)[:, 0]
     sr = 48000
     n = np.arange(sr // 2, sr)
 

@@ -7,7 +7,7 @@ import pydoc
 import pytest
 
 import neuromix as nm
-from neuromix.graph.api import Handle, Patch
+from neuromix.patch import Handle, Patch
 from neuromix.nodes import registry
 
 
@@ -55,7 +55,7 @@ def test_the_methods_build_what_they_say():
     assert p.graph.nodes["f"].params["cutoff"] == 500.0
     assert p.graph.nodes["a"].options == {"act": "hardclip"} and p.graph.nodes["a"].params == {"bias": 0.1}
     p.out(a)
-    assert p.render(frames=16).shape == (16,)
+    assert p.render(frames=16).shape == (16, 1)
 
 
 def test_a_misspelt_node_type_names_the_nearest():

@@ -1,7 +1,9 @@
 """Audio features of a render: loudness, brightness, noisiness, pitch and its stability.
 
-Every function takes a 1-D signal (mix several channels down with :func:`mono`) and its sample
-rate, and returns plain floats, so the numbers go straight into a sweep table.
+It sits at the bottom of the package, beside the errors module: learning and analysis both
+measure sound with it. Every function takes a 1-D signal (mix several channels down with
+:func:`mono`) and its sample rate, and returns plain floats, so the numbers go straight into a
+sweep table.
 
 Examples
 --------
