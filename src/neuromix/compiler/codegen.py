@@ -262,7 +262,7 @@ class _Tables:
         """
         head = self.floats([0.0, 0.0])
         self.sounds.append((head, np.ascontiguousarray(samples, dtype=np.float64)))
-        return self._array_rate(f"ft[int(ft[{head}]):int(ft[{head}]) + int(ft[{head + 1}])]")
+        return self.array(f"ft[int(ft[{head}]):int(ft[{head}]) + int(ft[{head + 1}])]")
 
     def float_array(self) -> np.ndarray:
         """``ft``: the tables, then every sound, each header pointing at its sound."""
