@@ -51,16 +51,16 @@ def test_a_tanh_neuron_on_a_file_is_tanh_of_the_scaled_samples(tmp_path):
     p.out(p.neuron(act="tanh", bias=0.2, inputs={p.audio_in(): 1.7}))
     p.graph.extra["input"] = str(tmp_path / "x.wav")
     expected = [math.tanh(0.2 + 1.7 * v) for v in x]  # libm's, as the exact kernel's
-    np.testing.assert_array_equal(p.render(exact=True), expected)
-    np.testing.assert_allclose(p.render(), expected, atol=1e-9)  # the fast tanh
+    np.testing.assert_array_equal(p.render(exact=True)[:, 0], expected)
+    np.testing.assert_allclose(p.render()[:, 0], expected, atol=1e-9)  # the fast tanh
 
 
 def test_the_compiled_kernel_agrees_with_the_reference_interpreter(pair, pair_exact):
     x = NOISE[:400]
     expected = run_reference(pair.graph, 400, x)
-    np.testing.assert_array_equal(render(pair_exact, frames=400, input=x)[:, None], expected)
+    np.testing.assert_array_equal(render(pair_exact, frames=400, input=x), expected)
     fast = render(pair.compile(), frames=400, input=x)
-    np.testing.assert_allclose(fast[:, None], expected, atol=1e-6)
+    np.testing.assert_allclose(fast, expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("block", BLOCK_SIZES)
@@ -83,9 +83,9 @@ def test_each_audio_in_reads_its_own_channel_and_lanes_share_the_input():
 def test_the_length_defaults_to_the_input_and_a_loop_repeats_it():
     p = nm.Patch(sr=SR)
     p.out(p.audio_in())
-    assert p.render(input=[0.1, 0.2, 0.3]).tolist() == [0.1, 0.2, 0.3]
-    assert p.render(frames=5, input=[0.1, 0.2, 0.3]).tolist() == [0.1, 0.2, 0.3, 0.0, 0.0]
-    assert p.render(frames=5, input=[0.1, 0.2, 0.3], loop=True).tolist() == \
+    assert p.render(input=[0.1, 0.2, 0.3]).tolist() == [[0.1], [0.2], [0.3]]
+    assert p.render(frames=5, input=[0.1, 0.2, 0.3])[:, 0].tolist() == [0.1, 0.2, 0.3, 0.0, 0.0]
+    assert p.render(frames=5, input=[0.1, 0.2, 0.3], loop=True)[:, 0].tolist() == \
         [0.1, 0.2, 0.3, 0.1, 0.2]
 
 
@@ -99,7 +99,7 @@ def test_a_callback_gives_the_input_block_by_block():
         start = sum(asked[:-1])
         return np.arange(start, start + frames) / 100.0
 
-    np.testing.assert_array_equal(p.render(frames=10, block=4, input=ramp), np.arange(10) / 100)
+    np.testing.assert_array_equal(p.render(frames=10, block=4, input=ramp)[:, 0], np.arange(10) / 100)
     assert asked == [4, 4, 2]
     with pytest.raises(UsageError, match=r"returned a block of shape \(3,\) for 4 frames"):
         p.render(frames=4, input=lambda n: np.zeros(3))
@@ -112,9 +112,10 @@ def test_non_finite_input_samples_become_zero_with_one_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         y = p.render(input=x)
+    assert y.shape == (len(x), 1)
     assert [str(w.message) for w in caught] == [
         "9 input samples were NaN or infinite and were played as 0"]
-    np.testing.assert_allclose(y, np.tanh(np.nan_to_num(x, posinf=0, neginf=0)), atol=1e-9)
+    np.testing.assert_allclose(y[:, 0], np.tanh(np.nan_to_num(x, posinf=0, neginf=0)), atol=1e-9)
     compiled = p.compile()
     render(compiled, input=x)
     assert not compiled.blowups  # no node was muted: the kernel heard only zeros
@@ -161,8 +162,8 @@ def test_the_patch_file_names_its_input_relative_to_itself(tmp_path):
     (folder / "once.yaml").write_text(text + "input: sounds/r.wav\n")
     (folder / "loop.yaml").write_text(text + "input: {file: sounds/r.wav, loop: true}\n")
     once = nm.load(folder / "once.yaml")
-    np.testing.assert_array_equal(once.render(), np.linspace(-0.5, 0.5, 6))
-    looped = nm.load(folder / "loop.yaml").render(frames=9)
+    np.testing.assert_array_equal(once.render()[:, 0], np.linspace(-0.5, 0.5, 6))
+    looped = nm.load(folder / "loop.yaml").render(frames=9)[:, 0]
     np.testing.assert_array_equal(looped, np.linspace(-0.5, 0.5, 6)[[0, 1, 2, 3, 4, 5, 0, 1, 2]])
     for bad, said in (("input: 3", "must name a sound file"),
                       ("input: {file: a.wav, loop: maybe}", "loop must be true or false"),
@@ -179,7 +180,7 @@ def test_the_file_name_never_reaches_the_generated_source(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text(f"sr: 8000\nnodes:\n  x: {{type: audio_in}}\nout: x\ninput: \"{name}\"\n")
     patch = nm.load(path)
-    assert patch.render().tolist() == [0.0] * 4
+    assert patch.render().tolist() == [[0.0]] * 4
     assert "evil" not in patch.compile().kernel.source
 
 
@@ -195,8 +196,8 @@ def test_live_input_through_granular_beside_a_sample_agrees_with_the_reference(t
     x = NOISE[:800, 0]
     exact = p.compile(exact=True)
     expected = run_reference(p.graph, 800, x)[:, 0]
-    np.testing.assert_array_equal(render(exact, input=x), expected)
-    np.testing.assert_array_equal(render(exact, block=65, input=x), expected)
+    np.testing.assert_array_equal(render(exact, input=x)[:, 0], expected)
+    np.testing.assert_array_equal(render(exact, block=65, input=x)[:, 0], expected)
     assert np.abs(expected[400:]).max() > 0.05
-    deaf = render(exact, input=np.zeros(800))  # the sample alone
+    deaf = render(exact, input=np.zeros(800))[:, 0]  # the sample alone
     assert np.abs(expected - deaf)[400:].max() > 0.05  # the cloud is heard too

@@ -50,7 +50,7 @@ def test_a_driven_density_changes_the_rate_at_once():
     step = p.square(1.0, width=0.5)  # +1 then −1
     g = p.granular(p.const(1.0), density=step.mod(scale=-7.5, offset=12.5), size=0.005)
     p.out(g.port("grains"))
-    starts = onsets(p.render(frames=int(SR)))
+    starts = onsets(p.render(frames=int(SR))[:, 0])
     assert len(starts[starts < SR / 2]) == 3 and len(starts[starts >= SR / 2]) == 10
 
 

@@ -24,7 +24,9 @@ def wav(path, data, sr=SR):
 def play(path, frames, **options):
     p = nm.Patch(sr=SR)
     p.out(p.sample(file=path, **options))
-    return p.render(frames=frames)
+    y = p.render(frames=frames)
+    assert y.shape == (frames, 1)
+    return y[:, 0]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +94,7 @@ def test_a_trigger_restarts_at_start(noise):
     p = nm.Patch(sr=SR)
     clock = p.clock(bpm=60 * SR / 250)  # a trigger every 250 samples
     p.out(p.sample(trig=clock.port("trig"), start=100 / SR, file=path))
-    y = p.render(frames=1000)
+    y = p.render(frames=1000)[:, 0]
     for k in range(4):
         np.testing.assert_array_equal(y[250 * k:250 * (k + 1)], data[100:350])
 
@@ -148,7 +150,7 @@ def test_non_finite_samples_play_as_zero_reported_once(tmp_path, capsys):
     sf.write(path, data, SR, subtype="DOUBLE")
     p = nm.Patch(sr=SR)
     p.out(p.sample(file=str(path), name="smp"))
-    y = p.render(frames=50)
+    y = p.render(frames=50)[:, 0]
     p.render(frames=50)
     assert y[3] == 0.0 and y[7] == 0.0 and np.isfinite(y).all()
     err = capsys.readouterr().err
@@ -201,11 +203,11 @@ def test_a_relative_file_resolves_against_the_patch_file(tmp_path, monkeypatch, 
                      "out: s\n")
     monkeypatch.chdir(tmp_path)  # not the patch's folder
     loaded = nm.Patch(graph=load_graph(patch))
-    np.testing.assert_array_equal(loaded.render(frames=600), data)
+    np.testing.assert_array_equal(loaded.render(frames=600)[:, 0], data)
     again = folder / "again.yaml"
     loaded.save(again)
     assert "sounds/n.wav" in again.read_text() and str(folder) not in again.read_text()
-    np.testing.assert_array_equal(nm.Patch(graph=load_graph(again)).render(frames=600), data)
+    np.testing.assert_array_equal(nm.Patch(graph=load_graph(again)).render(frames=600)[:, 0], data)
     patch.write_text(patch.read_text().replace("sounds/n.wav", "sounds/gone.wav"))
     with pytest.raises(PatchError, match=r"p.yaml, line 4: node 's': sound file 'sounds/gone"):
         load_graph(patch)
