@@ -26,18 +26,20 @@ HIDDEN = {"a.w.s1": 1.5, "a.w.b": 1.2, "b.w.t1": 1.3, "b.w.a": -1.4, "a.bias": 0
 def hidden_dual():
     """The dual-neuron patch, its rendered audio, and a copy with the six values forgotten."""
     graph = load_graph(DUAL)
-    target = nm.Patch(graph=graph).render(seconds=0.05)
+    target = nm.Patch(graph=graph).render(seconds=0.05)[:, 0]  # a mono render: (frames, 1)
     hidden = copy.deepcopy(graph)
     for address in HIDDEN:
         set_address(hidden, address, 0.0 if address.endswith("bias") else 0.5)
     return graph, target, hidden
 
 
-@pytest.mark.parametrize("name, seed", [("dual", 7), ("genie", 1)])
+@pytest.mark.parametrize("name, seed", [("dual", 12), ("genie", 1)])
 def test_fit_recovers_an_example_patch_from_random_starts(name, seed):
     """The four weights of two non-chaotic examples, from starting values drawn at random in
     the search ranges (benchmarks/bench_fit.py runs ten seeds of each). These seeds are ones
-    where a single CMA-ES run from the starting values ends in a local minimum, and says so."""
+    where a single CMA-ES run from the starting values ends in a local minimum, and says so
+    (which seeds those are hangs on the kernel's rounding: the dual neuron's seed 7 escaped
+    once the dense groups took the fast tanh)."""
     problem = PROBLEMS[name]
     target = target_of(problem, 0.05)
     error, result = recover(problem, seed, target)

@@ -95,14 +95,15 @@ def test_saved_reservoir_renders_what_the_trainer_ran(tmp_path, neurons):
     assert sorted(n.type for n in patch.graph.nodes.values()) == ["network", "noise"]
     frames = SR // 2
     exact = render(patch.compile(exact=True), frames=frames)
-    np.testing.assert_allclose(exact, res.run(frames), atol=1e-9, rtol=0)
+    assert exact.shape == (frames, 1)  # a render is (frames, channels); the trainer's run 1-D
+    np.testing.assert_allclose(exact[:, 0], res.run(frames), atol=1e-9, rtol=0)
     # the rational tanh differs by 2e-8 per step, which the free-running oscillator carries
     # along (in phase): the fast render sounds the same
-    fast = patch.render(frames=frames)
+    fast = patch.render(frames=frames)[:, 0]
     assert mfcc_nrmse(fast, res.run(frames), SR) < 0.2
     compiled = patch.compile()
     compiled.set("res.out.0.3", 0.0)  # its weights are parameters like any patch's
-    assert not np.allclose(render(compiled, frames=1000), fast[:1000])
+    assert not np.allclose(render(compiled, frames=1000)[:, 0], fast[:1000])
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +139,7 @@ def test_morph_moves_the_centroid_monotonically(morph, tmp_path):
     for m in (0.0, 0.4, 1.0):
         compiled.set("res.morph", m)
         compiled.reset()
-        np.testing.assert_allclose(render(compiled, frames=4000), both.run(4000, morph=m),
+        np.testing.assert_allclose(render(compiled, frames=4000)[:, 0], both.run(4000, morph=m),
                                    atol=1e-6, rtol=0)
 
 
