@@ -63,7 +63,7 @@ spec.loader.exec_module(module)
 values = np.zeros((1, params))  # target and current parameter values, no glide (decay 0)
 module.process(64, values, values.copy(), 0.0, np.zeros((1, state)), np.zeros((1, max(buf, 1))),
                np.empty((1, 64, channels)), np.zeros((1, nodes, 2)), np.zeros(1, dtype=np.int64),
-               np.zeros(1))  # guard flags, index and float tables (none in this patch)
+               np.zeros(1), np.zeros((0, 1)))  # guard flags, index and float tables, no sound in
 """
 
 CLI_SCRIPT = """

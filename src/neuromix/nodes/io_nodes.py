@@ -21,7 +21,7 @@ Examples
 0.5
 >>> q = nm.Patch(sr=8)
 >>> q.out(q.neuron(act="identity", inputs={q.audio_in(channel=1): 2.0}))
->>> q.render(input=[[0.0, 0.25], [0.0, 0.5]]).tolist()
+>>> q.render(input=[[0.0, 0.25], [0.0, 0.5]])[:, 0].tolist()
 [0.5, 1.0]
 """
 

@@ -24,7 +24,7 @@ Examples
 >>> sf.write(path, np.arange(8) / 8, 8, subtype="DOUBLE")
 >>> p = nm.Patch(sr=8)
 >>> p.out(p.sample(speed=2.0, file=str(path)))
->>> p.render(frames=5).tolist()
+>>> p.render(frames=5)[:, 0].tolist()
 [0.0, 0.25, 0.5, 0.75, 0.0]
 """
 
