@@ -12,6 +12,7 @@ from neuromix.compiler.jit import kernel_name
 from neuromix.compiler.reference import run_reference
 from neuromix.errors import PatchError
 from neuromix.graph.patchfile import load_graph
+from neuromix.nodes import sample as sample_node
 
 SR = 8000
 
@@ -179,6 +180,7 @@ def test_unusable_files_are_one_line_errors(tmp_path, monkeypatch, noise):
     sf.write(empty, np.zeros(0), SR)
     assert "holds no sound" in one_line_error(str(empty))
     monkeypatch.setattr(_config, "MAX_SOUND_BYTES", 1000)
+    monkeypatch.setattr(sample_node, "_SOUNDS", {})  # read anew, not from an earlier test's load
     assert "more than a sample can hold" in one_line_error(noise[0])
 
 

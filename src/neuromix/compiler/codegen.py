@@ -164,7 +164,7 @@ class KernelContext(EmitContext):
 
     def lookup(self, values: list[float], idx: str) -> str:
         """An expression reading ``values[idx]`` from a constant table (kept in an array)."""
-        return f"ft[{self.tables.floats(values)} + ({idx})]"
+        return f"ft[{self.tables.table(values)} + ({idx})]"
 
     def at(self, buf: str, idx: str) -> str:
         return f"bf[{self.names[('b', buf)][0]} + ({idx})]"
@@ -211,6 +211,7 @@ class _Tables:
     def __init__(self, params: list[float]):
         self.ints: list[int] = []
         self.float_values: list[float] = []
+        self._constant: dict[tuple[float, ...], int] = {}  # constant tables, by their values
         self.rates: list[str] = []  # lines computing them, in order (later ones use earlier)
         self._params = params
         self._samples: dict[str, list] = {"rt": [], "ri": []}
@@ -248,6 +249,13 @@ class _Tables:
     def floats(self, values: list[float]) -> int:
         self.float_values.extend(float(v) for v in values)
         return len(self.float_values) - len(values)
+
+    def table(self, values: list[float]) -> int:
+        """Where a constant table starts in ``ft``; the same values twice are kept once."""
+        key = tuple(float(v) for v in values)
+        if key not in self._constant:
+            self._constant[key] = self.floats(list(key))
+        return self._constant[key]
 
     def add_ints(self, values: list[int]) -> int:
         self.ints.extend(int(v) for v in values)

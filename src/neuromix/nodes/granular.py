@@ -47,7 +47,8 @@ WINDOWS = ("hann", "triangle", "tukey")
 WINDOW_POINTS = 1024
 MAX_GRAINS = 4096
 MAX_PITCH = 16.0
-FIELDS = 7  # per grain: read position, step, age, length, window step, left gain, right gain
+FIELDS = 7  # per grain: read position, step, window position, samples left, window step,
+#             left gain, right gain
 QUARTER_PI = math.pi / 4
 ONSET_EPS = 1e-9  # an onset phase this close to its threshold fires (absorbs rounding drift)
 
@@ -99,8 +100,8 @@ def _emit_granular(ctx):
 
     u, p, n, back, lo, hi, rd, th, b, last = (ctx.tmp(x) for x in (
         "u", "p", "n", "back", "lo", "hi", "rd", "th", "b", "last"))
-    j, k, f, s, t, q, wf, age, alive = (ctx.tmp(x) for x in (
-        "j", "k", "f", "s", "t", "q", "wf", "age", "alive"))
+    j, k, f, s, t, q, wf, rest = (ctx.tmp(x) for x in (
+        "j", "k", "f", "s", "t", "q", "wf", "rest"))
     jitter = f"min(max({ctx.p('jitter')}, 0.0), 1.0)"
     lines = [
         f"if {ph} >= {thr} - {ONSET_EPS!r}:",  # an onset
@@ -145,8 +146,7 @@ def _emit_granular(ctx):
         f"    {f} = {rd} - {k}",
         f"    {s} = {ctx.at('ring', f'{k} & {mask}')}",
         f"    {s} += {f} * ({ctx.at('ring', f'({k} + 1) & {mask}')} - {s})",
-        f"    {age} = {g(b, 2)}",
-        f"    {t} = {age} * {g(b, 4)}",
+        f"    {t} = {g(b, 2)}",
         f"    {q} = min(int({t}), {WINDOW_POINTS - 1})",
         f"    {wf} = {win(q)}",
         f"    {s} *= {wf} + ({t} - {q}) * ({win(f'{q} + 1')} - {wf})",
@@ -157,10 +157,11 @@ def _emit_granular(ctx):
         f"        {rd} -= {float(ring)!r}",
         f"    elif {rd} < 0.0:",
         f"        {rd} += {float(ring)!r}",
-        f"    {alive} = {age} + 1.0 < {g(b, 3)}",
-        f"    if {alive}:",
+        f"    {rest} = {g(b, 3)} - 1.0",
+        f"    if {rest} > 0.0:",
         f"        {g(b, 0)} = {rd}",
-        f"        {g(b, 2)} = {age} + 1.0",
+        f"        {g(b, 2)} = {t} + {g(b, 4)}",
+        f"        {g(b, 3)} = {rest}",
         f"        {j} += 1",
         "    else:",  # done: the last grain takes its place
         f"        {cnt} -= 1",
