@@ -130,7 +130,7 @@ def render_to_file(compiled: CompiledPatch, path: str | os.PathLike, seconds: fl
                           subtype=SUBTYPES[subtype], format=FORMATS[fmt]) as fh:
             # the file is written on a thread of its own while the next block renders
             with BlockWriter(fh, min(block, max(n, 1)), compiled.channels,
-                             clip=subtype != "float") as writer:
+                             clip=subtype != "float", single=subtype == "float") as writer:
                 for size, chunk in _chunks(compiled, n, block, input):
                     writer.write(chunk)
                     if bar is not None:
