@@ -169,6 +169,35 @@ def add_render(parser, seconds_help: str, default: float | None = None) -> None:
                         metavar="ADDRESS=VALUE", help="set a parameter first (repeatable)")
 
 
+def add_input(parser) -> None:
+    """``--input FILE`` and ``--loop-input``: the sound a patch's audio_in nodes hear."""
+    parser.add_argument("--input", type=sound_file, metavar="FILE",
+                        help="sound file the patch's audio_in nodes hear (default: the one its "
+                             "input: section names), resampled to the patch's rate")
+    parser.add_argument("--loop-input", action="store_true",
+                        help="play the input file again and again (with a longer --seconds)")
+
+
+def apply_input(graph, args) -> None:
+    """Make ``--input``/``--loop-input`` the patch's own input (its ``input:`` section), which
+    every run of its kernel then hears; a warning when the patch has no audio_in node."""
+    import sys
+    from pathlib import Path
+
+    from neuromix.nodes.io_nodes import input_channels
+
+    if args.input is not None and not input_channels(graph):
+        print(f"warning: the patch has no audio_in node: {args.input} is not heard",
+              file=sys.stderr)
+        return
+    section = graph.extra.get("input")
+    if args.input is not None:
+        graph.extra["input"] = {"file": str(Path(args.input).resolve()), "loop": args.loop_input}
+    elif args.loop_input and section is not None:
+        file = section["file"] if isinstance(section, dict) else section
+        graph.extra["input"] = {"file": file, "loop": True}
+
+
 def add_output(parser, help: str, required: bool = False, old: str | None = None,
                metavar: str = "FILE") -> None:
     """``-o/--output``; ``old`` names an earlier spelling kept for a release with a warning."""

@@ -28,6 +28,7 @@ def add_arguments(parser) -> None:
                         help=f"draw a bifurcation diagram over one parameter (N at most "
                              f"{MAX_VALUES:,})")
     _args.add_output(parser, "PNG for the diagram (default: PATCH-bifurcation.png)")
+    _args.add_input(parser)
     _args.add_progress(parser)
 
 
@@ -40,6 +41,7 @@ def run(args) -> int:
 
     graph = load_graph(args.patch)
     _args.apply_render(graph, args)
+    _args.apply_input(graph, args)
     renorm = args.renorm or RENORM
     if args.bifurcation:
         out = _args.output_path(args.output or Path(args.patch).with_name(

@@ -20,6 +20,7 @@ def add_arguments(parser) -> None:
     _args.add_output(parser, "HTML file to write (default: PATCH name .html)")
     _args.add_render(parser, "length of the render analysed (default 2; for an instrument, its "
                              "gesture's length plus one second)")
+    _args.add_input(parser)
     _args.add_progress(parser)
 
 
@@ -38,6 +39,8 @@ def run(args) -> int:
         if args.sr is not None:
             raise UsageError("--sr: an instrument's network runs at its control rate ('rate:' "
                              "in the file)")
+        if args.input is not None:
+            raise UsageError("--input: an instrument hears its controllers, not a sound file")
         spec = load(path)
         _args.apply_render(spec.network, args)
         with _args.Working(args, f"explain: playing the gesture of {path.name}"):
@@ -47,6 +50,7 @@ def run(args) -> int:
     else:
         graph = load_graph(path)
         _args.apply_render(graph, args)
+        _args.apply_input(graph, args)
         seconds = 2.0 if args.seconds is None else args.seconds
         with _args.Working(args, f"explain: analysing {seconds:g} s of {path.name}"):
             report = explain(graph, seconds=seconds, title=path.stem)

@@ -14,6 +14,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("patch", help="patch file (YAML or JSON)")
     _args.add_output(parser, "PNG to write (default: PATCH name .png)")
     _args.add_render(parser, "length (default: the patch's render: seconds, at most 10)")
+    _args.add_input(parser)
     parser.add_argument("--overview", action="store_true",
                         help="one waveform + spectrogram row per channel instead")
     _args.add_progress(parser)
@@ -30,6 +31,7 @@ def run(args) -> int:
 
     graph = load_graph(args.patch)
     _args.apply_render(graph, args)
+    _args.apply_input(graph, args)
     seconds = args.seconds if args.seconds is not None else min(
         patch_seconds(graph, file=args.patch), 10.0)
     out = _args.output_path(args.output or Path(args.patch).with_suffix(".png"), (".png",))

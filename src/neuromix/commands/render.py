@@ -25,11 +25,7 @@ def add_arguments(parser) -> None:
     _args.add_output(parser, "audio file to write (default: PATCH name .wav)")
     _args.add_render(parser, "length (default: the input file's with --input, else the patch's "
                              "render: seconds, else its input file's, else 10)")
-    parser.add_argument("--input", type=_args.sound_file, metavar="FILE",
-                        help="sound file the patch's audio_in nodes hear (default: the one its "
-                             "input: section names), resampled to the patch's rate")
-    parser.add_argument("--loop-input", action="store_true",
-                        help="play the input file again and again (with a longer --seconds)")
+    _args.add_input(parser)
     parser.add_argument("--format", choices=("wav", "flac"), help="file format (default: by suffix)")
     parser.add_argument("--subtype", choices=("float", "pcm24", "pcm16"), default="float",
                         help="sample format (default float; FLAC uses pcm24)")

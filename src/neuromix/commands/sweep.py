@@ -24,6 +24,7 @@ def add_arguments(parser) -> None:
                         help="a swept parameter (repeatable; one or two give maps)")
     _args.add_output(parser, "output folder (default: PATCH-sweep)", metavar="DIR")
     _args.add_render(parser, "length measured per point (default 2)", default=2.0)
+    _args.add_input(parser)
     parser.add_argument("--transient", type=_args.duration, default=0.1,
                         help="seconds rendered before measuring (default 0.1)")
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet",
@@ -57,6 +58,7 @@ def run(args) -> int:
         raise sw.SweepError(f"the grid has {points:,} points; at most {MAX_POINTS:,}")
     graph = load_graph(args.patch)
     _args.apply_render(graph, args)
+    _args.apply_input(graph, args)
     out = _args.output_path(args.output or Path(args.patch).with_name(
         Path(args.patch).stem + "-sweep"), folder=True)
     with contextlib.ExitStack() as stack:

@@ -36,6 +36,7 @@ from neuromix import _config
 from neuromix.compiler.codegen import Kernel, generate
 from neuromix.compiler.jit import load_kernel
 from neuromix.graph.plan import plan_graph
+from neuromix.engine.feed import check_feed, patch_feed
 from neuromix.engine.notice import notice
 from neuromix.errors import UnknownNameError, UsageError
 from neuromix.graph.graph import Graph, nearest
@@ -73,6 +74,8 @@ class CompiledPatch:
         self.inputs = self.kernel.inputs  # input channels its audio_in nodes read (0: none)
         self._reads = input_channels(graph)  # audio_in node -> its channel, for messages
         self._silence = np.zeros((0, max(self.inputs, 1)))  # the input of a patch without any
+        self._own = None  # the file its input: section names, opened when first heard
+        self._own_block = np.empty((0, 1))
         self.addresses = {addr: i for i, (addr, _) in enumerate(layout.params)}
         self.params = np.tile(np.array([v for _, v in layout.params], dtype=np.float64),
                               (self.lanes, 1)).reshape(self.lanes, len(layout.params))
@@ -97,6 +100,9 @@ class CompiledPatch:
         self.current[:] = self.params
         self.guard[:] = 0.0
         self.frames_done = 0
+        if getattr(self, "_own", None) is not None:  # heard again from its start
+            self._own.close()
+            self._own = None
 
     def process(self, n: int, out: np.ndarray | None = None, input=None) -> np.ndarray:
         """Run ``n`` frames; returns (n, channels), or (lanes, n, channels) with lanes > 1.
@@ -123,9 +129,7 @@ class CompiledPatch:
         patch that listens is given none, or fewer frames or channels than it reads."""
         if block is None:
             if self.inputs and n > 0:
-                raise UsageError(f"the patch listens to audio_in ('{next(iter(self._reads))}') "
-                                 "but was given no input: give one (render --input FILE, "
-                                 "render(input=array))")
+                return self._own_input(n)
             return self._silence
         try:
             sound = np.ascontiguousarray(block, dtype=np.float64)
@@ -141,6 +145,27 @@ class CompiledPatch:
             raise UsageError(f"audio_in '{node}' reads input channel {channel}, but the input has "
                              f"{sound.shape[1]} channel(s), numbered from 0")
         return sound
+
+    def _own_input(self, n: int) -> np.ndarray:
+        """The next ``n`` frames of the file the patch's ``input:`` section names (streamed
+        from its start after each reset), for a caller that gives no input: an explanation, a
+        chaos measure, a sweep hear what ``render`` would. UsageError when it names none."""
+        if self._own is None:
+            feed = patch_feed(self.graph)
+            if feed is None:
+                raise UsageError(f"the patch listens to audio_in ('{next(iter(self._reads))}') "
+                                 "but was given no input: give one (--input FILE, "
+                                 "render(input=array), or name one in the patch: input: FILE)")
+            try:
+                check_feed(self, feed)
+            except UsageError:
+                feed.close()
+                raise
+            self._own = feed
+        if self._own_block.shape != (n, self._own.channels):
+            self._own_block = np.empty((n, self._own.channels))
+        self._own.read(self._own_block)
+        return self._own_block
 
     def compile_now(self, label: str | None = None) -> None:
         """Compile the kernel (or load it from the cache) before the first block.
