@@ -122,7 +122,7 @@ class Layout:
         """Node ``node``'s buffer ``name`` (``layout.buffer("d", "line")``)."""
         own = self.node(node).buffers
         if name not in own:
-            raise _unknown(f"buffer of node '{node}'", name, own)
+            raise _unknown("buffer", name, own, f" in node '{node}'")
         return own[name]
 
     def buffers_of(self, node: str | None) -> list[BufferSlot]:
@@ -133,7 +133,7 @@ class Layout:
         """The state index of node ``node``'s output ``port``."""
         own = self.node(node).outputs
         if port not in own:
-            raise _unknown(f"output of node '{node}'", port, own)
+            raise _unknown("output", port, own, f" in node '{node}'")
         return own[port]
 
     def state_index(self, name: str) -> int:
@@ -162,6 +162,7 @@ class Layout:
         return {slot.name: i for i, slot in enumerate(self.state)}
 
 
-def _unknown(what: str, name, choices) -> UnknownNameError:
+def _unknown(what: str, name, choices, where: str = "") -> UnknownNameError:
+    """``no buffer 'lien' in node 'd' (did you mean 'line'?)``."""
     hint = nearest(name, choices)
-    return UnknownNameError(f"no {what} '{name}'" + (f" ({hint})" if hint else ""))
+    return UnknownNameError(f"no {what} '{name}'{where}" + (f" ({hint})" if hint else ""))
