@@ -27,7 +27,7 @@ def describe(graph) -> str:
     from neuromix.nodes import get as node_type
 
     plan = plan_graph(graph)
-    layout, owned = build_layout(plan)
+    layout = build_layout(plan)
     lines = [f"sample rate {graph.sr:g} Hz, seed {graph.seed}, "
              f"{len(graph.nodes)} nodes, {len(graph.outputs)} output channel(s): "
              f"{', '.join(map(str, graph.outputs))}", "", "nodes (in the order they run):"]
@@ -38,18 +38,16 @@ def describe(graph) -> str:
         if summary is not None:  # a whole network: its shape, not its options
             opts = summary(node)
         lines.append(f"  {nid:<16} {node.type}" + (f" ({opts})" if opts else ""))
-    blocks = [(nid, key[1], off, size) for nid, own in owned.items() for key, value in own.items()
-              if key[0] == "a" and value[1] for off, size in [value]]
-    in_block = set()
-    for *_, off, size in blocks:
-        in_block.update(range(off, off + size))
+    blocks = [entries for own in layout.nodes.values() for entries in own.arrays.values()
+              if entries]
+    in_block = {i for entries in blocks for i in entries}
     lines += ["", "parameters (address = value):"]
-    lines += [f"  {addr:<28} = {value:g}" for i, (addr, value) in enumerate(layout.params)
+    lines += [f"  {slot.address:<28} = {slot.value:g}" for i, slot in enumerate(layout.params)
               if i not in in_block]
-    for nid, name, off, size in blocks:  # weight arrays: one line each, not one per entry
-        first, last = layout.params[off][0], layout.params[off + size - 1][0]
-        lines.append(f"  {first} … {last}  ({size} values)" if size > 1
-                     else f"  {first:<28} = {layout.params[off][1]:g}")
+    for entries in blocks:  # weight arrays: one line each, not one per entry
+        first, last = layout.params[entries[0]], layout.params[entries[-1]]
+        lines.append(f"  {first.address} … {last.address}  ({len(entries)} values)"
+                     if len(entries) > 1 else f"  {first.address:<28} = {first.value:g}")
     delayed = [e for e in plan.edges if e.delay]
     lines += ["", "delays:" if delayed else "delays: none (no feedback)"]
     for e in delayed:

@@ -47,7 +47,8 @@ import numpy as np
 from neuromix import _config
 from neuromix.compiler import groups
 from neuromix.compiler.jit import SOUNDS_LINE
-from neuromix.graph.addresses import node_parameters
+from neuromix.compiler.layout import Layout, NodeSlots, StateSlot
+from neuromix.graph.addresses import Key, Kind, node_parameters
 from neuromix.graph.plan import Plan, plan_graph
 from neuromix.graph.graph import Edge, Node, Signal
 from neuromix.nodes import get as node_type
@@ -59,44 +60,6 @@ SMOOTH_SNAP = 1e-12  # a gliding parameter this close to its target (relative) l
 CHUNK_LINES = 120  # lines per node function: numba's front end is superlinear in size
 FUSE_LINES = 240  # a patch up to this size is fused into the sample loop with locals
 GROUP_MIN = 8  # consecutive plain neurons emitted as one loop from this many on
-
-
-@dataclass
-class StateSlot:
-    name: str  # "a.phase", "a:out", "a:out@z1", ...
-    node: str | None
-    init: float
-    integer: bool = False
-
-
-@dataclass
-class Layout:
-    """Where every parameter, state variable and buffer lives in the kernel's flat arrays."""
-
-    params: list[tuple[str, float]] = field(default_factory=list)
-    state: list[StateSlot] = field(default_factory=list)
-    # name, node, offset, size
-    buffers: list[tuple[str, str | None, int, int]] = field(default_factory=list)
-    channels: int = 1
-
-    @property
-    def buffer_size(self) -> int:
-        return sum(size for *_, size in self.buffers)
-
-    def add_params(self, addresses, values) -> int:
-        """A contiguous block of parameters (a node's ParamArray); returns its offset."""
-        offset = len(self.params)
-        self.params.extend(zip(addresses, map(float, values)))
-        return offset
-
-    def add_state(self, slot: StateSlot) -> int:
-        self.state.append(slot)
-        return len(self.state) - 1
-
-    def add_buffer(self, name: str, node: str | None, size: int) -> int:
-        offset = self.buffer_size
-        self.buffers.append((name, node, offset, size))
-        return offset
 
 
 class EmitContext:
@@ -134,9 +97,15 @@ class EmitContext:
 
 
 class KernelContext(EmitContext):
-    def __init__(self, node, sr, seed, index, names, kernel_tables, exact=False, imports=None):
+    """The kernel generator's names: ``params`` maps each parameter to the expression reading
+    it, ``slots`` is where the node's state, outputs, arrays and buffers live, and the state
+    slots in ``integers`` are read as integer locals (``s<k>``)."""
+
+    def __init__(self, node, sr, seed, index, slots: NodeSlots, params: dict[str, str],
+                 integers: set[int], kernel_tables, exact=False, imports=None):
         super().__init__(node, sr, seed, index, exact)
-        self.names, self.tables = names, kernel_tables
+        self.slots, self.params, self.integers = slots, params, integers
+        self.tables = kernel_tables
         self.imports = {} if imports is None else imports
 
     def use(self, module: str, name: str) -> str:
@@ -148,13 +117,14 @@ class KernelContext(EmitContext):
         return alias
 
     def p(self, name: str) -> str:
-        return self.names[("p", name)]
+        return self.params[name]
 
     def s(self, name: str) -> str:
-        return self.names[("s", name)]
+        k = self.slots.state[name]
+        return f"s{k}" if k in self.integers else f"st[{k}]"
 
     def out(self, port: str | None = None) -> str:
-        return self.names[("o", port or self.type.outputs[0])]
+        return f"st[{self.slots.outputs[port or self.type.outputs[0]]}]"
 
     def rate(self, expr: str, *params: str) -> str:
         """``expr`` computed once per block when all ``params`` are constant, else per sample."""
@@ -167,18 +137,18 @@ class KernelContext(EmitContext):
         return f"ft[{self.tables.table(values)} + ({idx})]"
 
     def at(self, buf: str, idx: str) -> str:
-        return f"bf[{self.names[('b', buf)][0]} + ({idx})]"
+        return f"bf[{self.slots.buffers[buf].offset} + ({idx})]"
 
     def block(self, name: str) -> str:
         """A ParamArray of this node as a 1-D array (a view of the lane's parameter row, taken
         once per block): the node's loops index it directly, one name for the whole block."""
-        off, size = self.names[("a", name)]
-        return self.tables.rate(f"pc[{off}:{off + size}]")
+        entries = self.slots.arrays[name]
+        return self.tables.rate(f"pc[{entries.start}:{entries.stop}]")
 
     def view(self, buf: str) -> str:
         """A buffer of this node as a 1-D array (a view, taken once per block)."""
-        off, size = self.names[("b", buf)]
-        return self.tables.rate(f"bf[{off}:{off + size}]")
+        cells = self.slots.buffers[buf].cells
+        return self.tables.rate(f"bf[{cells.start}:{cells.stop}]")
 
     def sound(self, samples: np.ndarray) -> str:
         """A 1-D array of ``samples`` shared by every lane (a sound file's channel), read-only:
@@ -186,7 +156,7 @@ class KernelContext(EmitContext):
         return self.tables.sound(samples)
 
     def size(self, buf: str) -> int:
-        return self.names[("b", buf)][1]
+        return self.slots.buffers[buf].size
 
     def audio_in(self, channel: int) -> str:
         """This sample of input channel ``channel``: a column of the block of input frames the
@@ -299,7 +269,6 @@ class Kernel:
     source: str
     layout: Layout
     plan: Plan
-    nodes: dict[str, tuple[int, int]]  # node id -> (first, end) state indices it owns
     ints: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     floats: np.ndarray = field(default_factory=lambda: np.zeros(1))
     guarded: list[str] = field(default_factory=list)  # node ids, in the guard array's order
@@ -310,40 +279,42 @@ def _out_slot(node_id: str, port: str) -> str:
     return f"{node_id}:{port}"
 
 
-def build_layout(plan: Plan) -> tuple[Layout, dict]:
-    """Parameters, node state, output slots and buffers; returns (layout, names per node)."""
+def build_layout(plan: Plan) -> Layout:
+    """Every node's parameters (the graph's own addresses), state, output slots and buffers;
+    the code generator adds the edges' delay registers and ring buffers after them."""
     graph, layout = plan.graph, Layout(channels=len(plan.graph.outputs))
-    names: dict[str, dict] = {}
     for idx, node in enumerate(graph.nodes.values()):
         nt = node_type(node.type)
-        own: dict = {}
+        own = layout.nodes[node.id] = NodeSlots()
         ctx = EmitContext(node, graph.sr, graph.seed, idx)
-        for key, addresses, values in node_parameters(node):  # the graph's own addresses
-            offset = layout.add_params(addresses, values)
-            own[key] = (offset, len(addresses)) if key[0] == "a" else offset
+        for group in node_parameters(node):
+            entries = layout.add_params(group.addresses, group.values)
+            if group.key.kind is Kind.ARRAY:
+                own.arrays[group.key.name] = entries
+            else:
+                own.params[group.key] = entries.start
         first = len(layout.state)
         for st in nt.state:
             init = st.init(ctx) if callable(st.init) else st.init
-            own[("s", st.name)] = layout.add_state(StateSlot(f"{node.id}.{st.name}", node.id,
-                                                             float(init), st.integer))
+            own.state[st.name] = layout.add_state(StateSlot(f"{node.id}.{st.name}", node.id,
+                                                            float(init), st.integer))
         for port in nt.output_ports(node):
-            own[("o", port)] = layout.add_state(StateSlot(_out_slot(node.id, port), node.id, 0.0))
+            own.outputs[port] = layout.add_state(StateSlot(_out_slot(node.id, port), node.id, 0.0))
         for buf in nt.buffers:
-            size = int(buf.size(ctx))
-            own[("b", buf.name)] = (layout.add_buffer(f"{node.id}.{buf.name}", node.id, size), size)
-        own["span"] = (first, len(layout.state))
-        names[node.id] = own
-    return layout, names
+            own.buffers[buf.name] = layout.add_buffer(f"{node.id}.{buf.name}", node.id,
+                                                      int(buf.size(ctx)))
+        own.span = range(first, len(layout.state))
+    return layout
 
 
 class _Reader:
     """Where each edge's value is read: a state slot (output, register) or a ring buffer."""
 
-    def __init__(self, plan: Plan, layout: Layout, owned: dict):
+    def __init__(self, plan: Plan, layout: Layout):
         self.graph, self.layout = plan.graph, layout
         self.position = {nid: i for i, nid in enumerate(plan.order)}
-        self.out_slot = {(nid, key[1]): value for nid, own in owned.items()
-                         for key, value in own.items() if key[0] == "o"}
+        self.out_slot = {(nid, port): slot for nid, own in layout.nodes.items()
+                         for port, slot in own.outputs.items()}
         self.z1: dict[tuple[str, str], int] = {}
         longest: dict[tuple[str, str], int] = {}
         for e in plan.edges:
@@ -358,9 +329,9 @@ class _Reader:
         self.rings = {}
         for key, most in longest.items():
             size = 1 << most.bit_length()
-            off = layout.add_buffer(_out_slot(*key) + "@history", None, size)
+            ring = layout.add_buffer(_out_slot(*key) + "@history", None, size)
             widx = layout.add_state(StateSlot(_out_slot(*key) + "@write", None, 0.0, integer=True))
-            self.rings[key] = (off, size, widx)
+            self.rings[key] = (ring.offset, size, widx)
 
     def port(self, ref) -> str:
         return ref.port or node_type(self.graph.nodes[ref.node].type).outputs[0]
@@ -417,9 +388,9 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
     fast-math flags, so the kernel computes what the reference interpreter computes, bit for
     bit (the test oracle's mode: a chaotic patch amplifies even one ulp of difference)."""
     graph = plan.graph
-    layout, owned = build_layout(plan)
-    reader = _Reader(plan, layout, owned)
-    tables = _Tables([v for _, v in layout.params])
+    layout = build_layout(plan)
+    reader = _Reader(plan, layout)
+    tables = _Tables([slot.value for slot in layout.params])
     edges = {(e.dst, e.slot): e for e in plan.edges}
     index = {nid: i for i, nid in enumerate(graph.nodes)}
     units: list[tuple[list[str], set[int]]] = []  # (lines, integer slots they use)
@@ -439,47 +410,34 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
                 units.append(emit_node(j, node, own))
         run.clear()
 
-    def emit_node(j: int, node: Node, own: dict) -> tuple[list[str], set[int]]:
+    def value(node: Node, name: str, weight: bool, edge: str) -> str:
+        """A parameter or weight: a constant, a driving signal, or that signal's scale
+        and offset applied."""
+        own = layout.nodes[node.id]
+        if (k := own.params.get(Key(Kind.CONSTANT, name, weight))) is not None:
+            return f"pc[{k}]"
+        src = reader.expr(edges[(node.id, edge)])
+        if (k := own.params.get(Key(Kind.SCALE, name, weight))) is None:
+            return src
+        return f"({src} * pc[{k}] + pc[{own.params[Key(Kind.OFFSET, name, weight)]}])"
+
+    def emit_node(j: int, node: Node, own: NodeSlots) -> tuple[list[str], set[int]]:
         nt = node_type(node.type)
-        names: dict = {}
-        integers = set()
-        for spec in nt.params:
-            if ("pc", spec.name) in own:
-                names[("p", spec.name)] = f"pc[{own[('pc', spec.name)]}]"
-            elif ("ps", spec.name) not in own:
-                names[("p", spec.name)] = reader.expr(edges[(node.id, spec.name)])
-            else:
-                src = reader.expr(edges[(node.id, spec.name)])
-                names[("p", spec.name)] = (f"({src} * pc[{own[('ps', spec.name)]}] "
-                                           f"+ pc[{own[('po', spec.name)]}])")
-        for key, value in own.items():
-            if key == "span":
-                continue
-            if key[0] == "s" and layout.state[value].integer:
-                names[key] = f"s{value}"
-                integers.add(value)
-            elif key[0] in ("s", "o"):
-                names[key] = f"st[{value}]"
-            elif key[0] in ("a", "b"):
-                names[key] = value
-        ctx = KernelContext(node, graph.sr, graph.seed, j, names, tables, exact, imports)
+        params = {spec.name: value(node, spec.name, False, spec.name) for spec in nt.params}
+        integers = {k for k in own.state.values() if layout.state[k].integer}
+        ctx = KernelContext(node, graph.sr, graph.seed, j, own, params, integers, tables, exact,
+                            imports)
         for inp in node.inputs:
             src = reader.expr(edges[(node.id, f"in:{inp.key}")])
             weight = None
             if nt.inputs == "weighted":
-                if ("wc", inp.key) in own:
-                    weight = f"pc[{own[('wc', inp.key)]}]"
-                elif ("ws", inp.key) not in own:
-                    weight = reader.expr(edges[(node.id, f"w:{inp.key}")])
-                else:
-                    wsrc = reader.expr(edges[(node.id, f"w:{inp.key}")])
-                    weight = f"({wsrc} * pc[{own[('ws', inp.key)]}] + pc[{own[('wo', inp.key)]}])"
+                weight = value(node, inp.key, True, f"w:{inp.key}")
             ctx.ins.append((inp.key, src, weight))
-        outs = [own[("o", port)] for port in nt.output_ports(node)]
+        outs = [own.outputs[port] for port in nt.output_ports(node)]
         return nt.emit(ctx) + _guard_lines(j, outs), integers
 
     for nid in plan.order:
-        node, own = graph.nodes[nid], owned[nid]
+        node, own = graph.nodes[nid], layout.nodes[nid]
         if node.type == "neuron" and groups.plain(node, own, _slots(node, edges, reader)):
             run.append((index[nid], node, own))
         else:
@@ -487,12 +445,10 @@ def generate(plan: Plan, exact: bool = False) -> Kernel:
             units.append(emit_node(index[nid], node, own))
     close_run()
     units.append((reader.tail(), set()))
-    scalars = {v for own in owned.values() for key, v in own.items()
-               if key[0] in ("pc", "ps", "po", "wc", "ws", "wo")}  # not ParamArray blocks
+    scalars = {k for own in layout.nodes.values() for k in own.params.values()}  # not arrays
     source = _assemble(units, layout, tables, graph, exact, imports, scalars)
-    spans = {nid: own["span"] for nid, own in owned.items()}
     ints = np.array(tables.ints or [0], dtype=np.int64)
-    return Kernel(source, layout, plan, spans, ints, tables.float_array(), list(graph.nodes),
+    return Kernel(source, layout, plan, ints, tables.float_array(), list(graph.nodes),
                   tables.input_channels)
 
 
@@ -541,8 +497,7 @@ def _assemble(units, layout: Layout, tables: _Tables, graph, exact: bool, import
     outputs = []
     for c, ref in enumerate(graph.outputs):
         port = ref.port or node_type(graph.nodes[ref.node].type).outputs[0]
-        slot = next(i for i, s in enumerate(layout.state) if s.name == _out_slot(ref.node, port))
-        outputs.append(f"ob[i, {c}] = st[{slot}]")
+        outputs.append(f"ob[i, {c}] = st[{layout.output(ref.node, port)}]")
     rates = list(tables.rates)
     localised = fused
     nstate = len(layout.state)

@@ -35,12 +35,14 @@ import numba
 import numpy as np
 
 from neuromix import _config
+from neuromix.graph.addresses import Key, Kind
 from neuromix.nodes import get as node_type
 from neuromix.nodes.activations import ACTIVATIONS
 
 DENSE_FROM = 0.25  # share of the n² in-group connections from which a group is dense
 DENSE_MAX = 1 << 22  # a dense matrix of more entries (32 MB per block) stays sparse
 LIMIT = _config.BLOWUP_LIMIT
+BIAS = Key(Kind.CONSTANT, "bias")
 
 
 @numba.njit(cache=True, nogil=True)
@@ -75,14 +77,16 @@ def mute(i, raw, lim, gd, it, at):
     return 0
 
 
-def plain(node, own: dict, slots: list[int | None]) -> bool:
+def plain(node, own, slots: list[int | None]) -> bool:
     """A neuron whose bias and weights are constants and whose inputs are slot reads
-    (``slots``: where each input is read, None for a ring buffer)."""
-    if node.type != "neuron" or ("pc", "bias") not in own:
+    (``own``: where its values live, a :class:`~neuromix.compiler.layout.NodeSlots`;
+    ``slots``: where each input is read, None for a ring buffer)."""
+    if node.type != "neuron" or BIAS not in own.params:
         return False
-    bias = own[("pc", "bias")]
-    return all(own.get(("wc", inp.key)) == bias + 1 + k  # weights follow the bias in the row
-               and slot is not None for k, (inp, slot) in enumerate(zip(node.inputs, slots)))
+    bias = own.params[BIAS]
+    return all(own.params.get(Key(Kind.CONSTANT, inp.key, True)) == bias + 1 + k  # weights
+               and slot is not None  # follow the bias in the parameter row
+               for k, (inp, slot) in enumerate(zip(node.inputs, slots)))
 
 
 def group_lines(group, slots: list[list[int]], tables, exact: bool, use) -> list[str]:
@@ -90,21 +94,21 @@ def group_lines(group, slots: list[list[int]], tables, exact: bool, use) -> list
     order) whose inputs are read from ``slots``; ``tables`` is the kernel's side tables and
     ``use(name)`` the kernel's alias of a helper of this module."""
     n = len(group)
-    outs = [own[("o", "out")] for _, _, own in group]
+    outs = [own.outputs["out"] for _, _, own in group]
     member = {slot: g for g, slot in enumerate(outs)}
     inside = sum(slot in member for row in slots for slot in row)
     dense = not exact and inside >= DENSE_FROM * n * n and n * n <= DENSE_MAX
     default = node_type("neuron").option("act").default
     act_of = [node.options.get("act", default) for _, node, _ in group]
     acts = sorted(set(act_of))
-    col = {"bias": tables.add_ints([own[("pc", "bias")] for _, _, own in group]),
+    col = {"bias": tables.add_ints([own.params[BIAS] for _, _, own in group]),
            "guard": tables.add_ints([j for j, _, _ in group]),
            "act": tables.add_ints([acts.index(a) for a in act_of])}
     pairs: list[int] = []  # dense: (matrix entry, parameter) of every in-group weight
     rows, starts, lengths, weights = [0], [], [], []  # runs of adjacent slots, per neuron
     for g, (_, _, own) in enumerate(group):
         for k, slot in enumerate(slots[g]):
-            w = own[("pc", "bias")] + 1 + k
+            w = own.params[BIAS] + 1 + k
             if dense and slot in member:
                 pairs += [g * n + member[slot], w]
                 continue

@@ -76,8 +76,8 @@ class CompiledPatch:
         self._silence = np.zeros((0, max(self.inputs, 1)))  # the input of a patch without any
         self._own = None  # the file its input: section names, opened when first heard
         self._own_block = np.empty((0, 1))
-        self.addresses = {addr: i for i, (addr, _) in enumerate(layout.params)}
-        self.params = np.tile(np.array([v for _, v in layout.params], dtype=np.float64),
+        self.addresses = layout.addresses
+        self.params = np.tile(np.array([slot.value for slot in layout.params], dtype=np.float64),
                               (self.lanes, 1)).reshape(self.lanes, len(layout.params))
         self.current = self.params.copy()  # where each parameter is now, gliding to params
         self._smoothing = 0.0
@@ -223,15 +223,16 @@ class CompiledPatch:
         bad = ~np.isfinite(state) | (np.abs(state) >= _config.BLOWUP_LIMIT)
         bad_buf = ~np.isfinite(self.buffers)
         for j, nid in enumerate(self.kernel.guarded):
-            first, end = self.kernel.nodes[nid]
-            own_buf = [(off, size) for _, node, off, size in layout.buffers if node == nid]
+            span = layout.state_of(nid)
+            own = slice(span.start, span.stop)
+            own_buf = layout.buffers_of(nid)
             muted = self.guard[:, j, 0]
-            if not (muted.any() or bad[:, first:end].any()
-                    or any(bad_buf[:, o:o + s].any() for o, s in own_buf)):
+            if not (muted.any() or bad[:, own].any()
+                    or any(bad_buf[:, b.cells].any() for b in own_buf)):
                 continue
-            state[:, first:end] = self._init[first:end]
-            for off, size in own_buf:
-                self.buffers[:, off:off + size] = 0.0
+            state[:, own] = self._init[own]
+            for b in own_buf:
+                self.buffers[:, b.cells] = 0.0
             hit = np.flatnonzero(muted)
             start = self.frames_done + (int(self.guard[hit[0], j, 1]) if len(hit) else 0)
             count = int(muted.max())
@@ -247,7 +248,6 @@ class CompiledPatch:
         for i, slot in enumerate(layout.state):
             if slot.node is None:
                 state[bad[:, i], i] = 0.0
-        for _, node, off, size in layout.buffers:
-            if node is None:
-                seg = self.buffers[:, off:off + size]
-                seg[~np.isfinite(seg)] = 0.0
+        for b in layout.buffers_of(None):  # the edges' ring buffers
+            seg = self.buffers[:, b.cells]
+            seg[~np.isfinite(seg)] = 0.0

@@ -69,9 +69,10 @@ class Lyapunov:
 
 def _drives(compiled: CompiledPatch) -> set[str]:
     """Nodes with a phase accumulator or integer state (oscillators, noise): the patch's drives."""
-    slots = compiled.kernel.layout.state
-    return {nid for nid, (first, end) in compiled.kernel.nodes.items()
-            if any(s.integer or s.name.endswith(".phase") for s in slots[first:end])}
+    layout = compiled.kernel.layout
+    return {nid for nid, own in layout.nodes.items()
+            if any(layout.state[k].integer or layout.state[k].name.endswith(".phase")
+                   for k in own.span)}
 
 
 def state_mask(compiled: CompiledPatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -98,9 +99,9 @@ def state_mask(compiled: CompiledPatch) -> tuple[np.ndarray, np.ndarray, np.ndar
                       dtype=bool)
     memory = nudged | _phase_slots(compiled)
     buffers = np.zeros(compiled.buffers.shape[1], dtype=bool)
-    for name, node, off, size in kernel.layout.buffers:
-        owner = node or name.split(":")[0]
-        buffers[off:off + size] = owner not in drives
+    for b in kernel.layout.buffers:
+        owner = b.node or b.name.split(":")[0]
+        buffers[b.cells] = owner not in drives
     return memory, nudged, buffers
 
 

@@ -59,25 +59,25 @@ def transfer(old: CompiledPatch, new: CompiledPatch, keep_targets=()) -> Swap:
     """What carries over when ``new`` replaces ``old``: the state and buffers of nodes whose id
     and type are unchanged (and of delay registers between them), the gliding value of every
     parameter both have, and the target value of the parameters named in ``keep_targets``."""
-    copies, buffers = [], []
-    for nid, (a, b) in old.kernel.nodes.items():
-        span = new.kernel.nodes.get(nid)
-        if span is None or old.graph.nodes[nid].type != new.graph.nodes[nid].type:
+    before, after = old.kernel.layout, new.kernel.layout
+    copies, buffers, kept = [], [], set()
+    for nid, own in before.nodes.items():
+        if nid not in after.nodes or old.graph.nodes[nid].type != new.graph.nodes[nid].type:
             continue
-        c, d = span
-        names = [s.name for s in old.kernel.layout.state[a:b]]
-        if names == [s.name for s in new.kernel.layout.state[c:d]]:
-            copies.append((a, b, c, d))
-    new_slots = {s.name: i for i, s in enumerate(new.kernel.layout.state) if s.node is None}
-    for i, slot in enumerate(old.kernel.layout.state):
+        span, new_span = own.span, after.state_of(nid)
+        if [before.state[k].name for k in span] == [after.state[k].name for k in new_span]:
+            copies.append((span.start, span.stop, new_span.start, new_span.stop))
+            kept.add(nid)
+    new_slots = {s.name: i for i, s in enumerate(after.state) if s.node is None}
+    for i, slot in enumerate(before.state):
         if slot.node is None and slot.name in new_slots:  # delay registers and ring positions
             j = new_slots[slot.name]
             copies.append((i, i + 1, j, j + 1))
-    new_bufs = {name: (off, size) for name, _, off, size in new.kernel.layout.buffers}
-    for name, node, off, size in old.kernel.layout.buffers:
-        if name in new_bufs and new_bufs[name][1] == size and (
-                node is None or any(a == old.kernel.nodes[node][0] for a, *_ in copies)):
-            buffers.append((off, new_bufs[name][0], size))
+    new_bufs = {b.name: b for b in after.buffers}
+    for b in before.buffers:
+        match = new_bufs.get(b.name)
+        if match is not None and match.size == b.size and (b.node is None or b.node in kept):
+            buffers.append((b.offset, match.offset, b.size))
     params = [(i, new.addresses[a]) for a, i in old.addresses.items() if a in new.addresses]
     swap = Swap(new, copies, buffers, params)
     keep = [(old.addresses[a], new.addresses[a]) for a in keep_targets

@@ -102,7 +102,7 @@ class Watcher:
     def __init__(self, player, path, say=print, poll: float = 0.1):
         self.player, self.path, self.say, self.poll = player, Path(path), say, poll
         self.text = self.path.read_text(encoding="utf-8")
-        self.values = dict(player.compiled.kernel.layout.params)  # as the file last said
+        self.values = player.compiled.kernel.layout.values()  # as the file last said
         self.stamp = self._stamp()
         self.events: list[dict] = []  # one per reload attempt: kind, seconds, error, block
         self.compiler = Compiler()
@@ -152,7 +152,7 @@ class Watcher:
                         f"{done['message']}; the old patch plays on")
             return
         graph, kernel = done["graph"], done["kernel"]
-        values = dict(kernel.layout.params)
+        values = kernel.layout.values()
         changed = [a for a, v in values.items() if self.values.get(a) != v]
         if classify(self.player.compiled.kernel.source, kernel.source) == "parameters":
             for address in changed:

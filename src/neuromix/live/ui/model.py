@@ -208,7 +208,7 @@ def describe(compiled, generation: int = 0) -> dict:
     """The page's picture of a compiled patch (JSON-ready)."""
     graph, kernel = compiled.graph, compiled.kernel
     plan = kernel.plan
-    slots = {s.name: i for i, s in enumerate(kernel.layout.state)}
+    layout = kernel.layout
     layer, back = _layers(plan)
     row = _rows(layer, [(e.src.node, e.dst) for e in plan.edges])
     declared = param_ranges(graph)
@@ -219,7 +219,7 @@ def describe(compiled, generation: int = 0) -> dict:
         own = []
         for port in nt.output_ports(node):
             own.append(len(ports))
-            ports.append({"node": nid, "port": port, "slot": slots[f"{nid}:{port}"]})
+            ports.append({"node": nid, "port": port, "slot": layout.output(nid, port)})
         nodes.append({"id": nid, "type": node.type, "neuron": neuron_like(node.type),
                       "layer": layer[nid], "row": row[nid], "ports": own,
                       "curve": _curve(node, values) if neuron_like(node.type) else None})

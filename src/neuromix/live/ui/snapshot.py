@@ -18,7 +18,7 @@ Examples
 >>> out = c.process(4).astype(np.float32)
 >>> snaps.write(c, 0, out)
 >>> rows = snaps.rows(0)
->>> float(rows.state[-1, c.kernel.nodes["a"][0]]), rows.params.tolist()
+>>> float(rows.state[-1, c.kernel.layout.output("a", "out")]), rows.params.tolist()
 (0.5, [0.5])
 >>> snaps.audio(4)[:, 0].tolist()
 [0.5, 0.5, 0.5, 0.5]
